@@ -1,0 +1,116 @@
+"""Dataset wrappers for files that may be absent, or that must not be overwritten."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kedro.io import AbstractDataset
+from kedro.io.core import parse_dataset_definition
+
+from mlops.datasets.files import MissingFile
+
+logger = logging.getLogger(__name__)
+
+
+def _build(dataset: dict[str, Any] | AbstractDataset) -> AbstractDataset:
+    if isinstance(dataset, AbstractDataset):
+        return dataset
+    class_obj, config = parse_dataset_definition(dataset)
+    return class_obj(**config)
+
+
+def _location(dataset: AbstractDataset) -> str:
+    description = dataset._describe()
+    for key in ("filepath", "path", "root"):
+        if description.get(key) is not None:
+            return str(description[key])
+    return repr(dataset)
+
+
+class OptionalDataset(AbstractDataset):
+    """Wrap a dataset whose data may not exist yet, such as a placeholder model file.
+
+    Loading returns a ``MissingFile`` with the wrapped dataset's path when its data does
+    not exist, so the consuming node decides how to skip it. Data that exists but
+    cannot be read still raises, since a corrupt file must not pass for a missing one.
+
+    Example in ``catalog.yml``::
+
+        yolo_model:
+          type: mlops.datasets.OptionalDataset
+          dataset:
+            type: mlops.datasets.YOLOWeightsDataset
+            filepath: data/06_models/yolo.pt
+    """
+
+    def __init__(
+        self,
+        dataset: dict[str, Any] | AbstractDataset,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """Create the wrapper.
+
+        Args:
+            dataset: The wrapped dataset, as a catalog definition or an instance.
+            metadata: Free-form metadata, ignored by Kedro.
+        """
+        self._dataset = _build(dataset)
+        self.metadata = metadata
+
+    def load(self) -> Any:
+        if not self._dataset.exists():
+            location = _location(self._dataset)
+            logger.debug("Optional data at '%s' does not exist", location)
+            return MissingFile(location)
+        return self._dataset.load()
+
+    def save(self, data: Any) -> None:
+        self._dataset.save(data)
+
+    def _exists(self) -> bool:
+        return self._dataset.exists()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"dataset": self._dataset._describe()}
+
+
+class KeepExistingDataset(AbstractDataset):
+    """Wrap a dataset so that saving leaves existing data untouched.
+
+    Nodes that generate default data (the scikit-learn tables and images) write through
+    this wrapper: the data is written on the first run and reused afterwards, and a file
+    or folder that a user put at the same path is never overwritten.
+    """
+
+    def __init__(
+        self,
+        dataset: dict[str, Any] | AbstractDataset,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """Create the wrapper.
+
+        Args:
+            dataset: The wrapped dataset, as a catalog definition or an instance.
+            metadata: Free-form metadata, ignored by Kedro.
+        """
+        self._dataset = _build(dataset)
+        self.metadata = metadata
+
+    def load(self) -> Any:
+        return self._dataset.load()
+
+    def save(self, data: Any) -> None:
+        if self._dataset.exists():
+            logger.info(
+                "Kept the existing data at '%s'; delete it to generate it again",
+                _location(self._dataset),
+            )
+            return
+        self._dataset.save(data)
+
+    def _exists(self) -> bool:
+        return self._dataset.exists()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"dataset": self._dataset._describe()}

@@ -1,0 +1,106 @@
+"""XGBoost on a table: split, fit and evaluate on the held-out split."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, mean_squared_error, r2_score, roc_auc_score
+from sklearn.model_selection import train_test_split
+
+logger = logging.getLogger(__name__)
+
+TASKS = ("classification", "regression")
+
+
+class TrainingConfigError(ValueError):
+    """A training parameter or the training data does not fit the model's rules."""
+
+
+def _check_config(table: pd.DataFrame, params: dict[str, Any]) -> None:
+    if params["task"] not in TASKS:
+        raise TrainingConfigError(
+            f"xgboost.task is {params['task']!r}; expected one of {list(TASKS)}. "
+            "Set it in conf/base/parameters_training.yml."
+        )
+    if params["target"] not in table.columns:
+        raise TrainingConfigError(
+            f"xgboost.target is {params['target']!r}, which is not a column of the table "
+            f"(columns: {list(table.columns)}). Set xgboost.target to the column to predict."
+        )
+
+
+def split_table(table: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split the table into train and held-out test rows with a fixed seed.
+
+    Classification splits are stratified on the target, so both splits keep its class mix.
+
+    Args:
+        table: The raw table, with the target column named by ``params["target"]``.
+        params: ``xgboost`` parameters: ``target``, ``task``, ``test_size``, ``seed``.
+
+    Returns:
+        The train rows and the test rows.
+    """
+    _check_config(table, params)
+    stratify = table[params["target"]] if params["task"] == "classification" else None
+    train, test = train_test_split(
+        table, test_size=params["test_size"], random_state=params["seed"], stratify=stratify
+    )
+    logger.info("Split %d rows into %d train and %d test rows", len(table), len(train), len(test))
+    return train, test
+
+
+def _features_and_target(table: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    return table.drop(columns=[target]), table[target]
+
+
+def train_xgboost(
+    train: pd.DataFrame, test: pd.DataFrame, params: dict[str, Any]
+) -> tuple[Any, dict[str, float]]:
+    """Fit an XGBoost model on the train rows and evaluate it on the test rows.
+
+    Args:
+        train: Train rows, features and target.
+        test: Held-out rows, features and target.
+        params: ``xgboost`` parameters; ``model`` holds the estimator's arguments.
+
+    Returns:
+        The fitted estimator and its test metrics: ``roc_auc`` and ``accuracy`` for
+        classification, ``rmse`` and ``r2`` for regression.
+    """
+    from xgboost import XGBClassifier, XGBRegressor
+
+    _check_config(train, params)
+    features, target = _features_and_target(train, params["target"])
+    estimator_class = XGBClassifier if params["task"] == "classification" else XGBRegressor
+    model = estimator_class(**params["model"], random_state=params["seed"])
+    model.fit(features, target)
+
+    test_features, test_target = _features_and_target(test, params["target"])
+    if params["task"] == "classification":
+        metrics = _classification_metrics(model, test_features, test_target)
+    else:
+        metrics = _regression_metrics(model, test_features, test_target)
+    logger.info("XGBoost test metrics: %s", ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
+    return model, metrics
+
+
+def _classification_metrics(
+    model: Any, features: pd.DataFrame, target: pd.Series
+) -> dict[str, float]:
+    probabilities = model.predict_proba(features)
+    if probabilities.shape[1] == 2:
+        roc_auc = roc_auc_score(target, probabilities[:, 1])
+    else:
+        roc_auc = roc_auc_score(target, probabilities, multi_class="ovr")
+    accuracy = accuracy_score(target, np.argmax(probabilities, axis=1))
+    return {"roc_auc": float(roc_auc), "accuracy": float(accuracy)}
+
+
+def _regression_metrics(model: Any, features: pd.DataFrame, target: pd.Series) -> dict[str, float]:
+    predictions = model.predict(features)
+    rmse = float(np.sqrt(mean_squared_error(target, predictions)))
+    return {"rmse": rmse, "r2": float(r2_score(target, predictions))}

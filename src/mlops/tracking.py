@@ -1,0 +1,218 @@
+"""The MLflow run of a Kedro session: reuse, protection and end-of-run summary.
+
+kedro-mlflow opens one run per ``kedro run``. Everything here keeps that run the only one:
+code that needs a run reuses the active one, and ``SessionRunGuard`` repairs whatever a
+library changes behind the session's back (tracking URI, experiment, active run,
+autologging). This module imports nothing from the rest of the project.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import mlflow
+from mlflow.entities import Run
+from mlflow.utils.autologging_utils import AUTOLOGGING_INTEGRATIONS
+
+logger = logging.getLogger(__name__)
+
+REGISTRATION_TAG_PREFIX = "mlops.registration."
+
+
+@contextmanager
+def active_or_new_run() -> Iterator[Run]:
+    """Yield the active MLflow run, or start one for the block when none is active.
+
+    A run started here ends when the block ends, as FAILED if the block raises. An
+    active run is left open, so the session run of ``kedro run`` is reused and never
+    nested.
+    """
+    active = mlflow.active_run()
+    if active is not None:
+        yield active
+        return
+    with mlflow.start_run() as run:
+        logger.info("Started MLflow run %s because no run was active", run.info.run_id)
+        yield run
+
+
+def record_registration(model_key: str, outcome: str) -> None:
+    """Store a model's registration outcome as a tag of the active run, if there is one.
+
+    Args:
+        model_key: Short model name, such as ``xgboost``.
+        outcome: Sentence for the run summary, such as ``registered xgboost version 3``.
+    """
+    if mlflow.active_run() is not None:
+        mlflow.set_tag(f"{REGISTRATION_TAG_PREFIX}{model_key}", outcome)
+
+
+def _autologging_states() -> dict[str, bool]:
+    return {
+        flavor: not config.get("disable", True)
+        for flavor, config in AUTOLOGGING_INTEGRATIONS.items()
+    }
+
+
+@dataclass
+class SessionRunGuard:
+    """State of the session run that no node may change.
+
+    ``capture`` records it once the session run is active, ``export_environment``
+    points libraries that honour MLflow's environment variables at it, and ``restore``
+    undoes what a node changed, with one WARNING per repair.
+    """
+
+    run_id: str
+    experiment_id: str
+    experiment_name: str
+    tracking_uri: str
+    registry_uri: str
+    autologging: dict[str, bool]
+    _saved_environment: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def capture(cls) -> SessionRunGuard | None:
+        """Return the guard for the active run, or None when no run is active."""
+        active = mlflow.active_run()
+        if active is None:
+            return None
+        experiment = mlflow.get_experiment(active.info.experiment_id)
+        return cls(
+            run_id=active.info.run_id,
+            experiment_id=active.info.experiment_id,
+            experiment_name=experiment.name,
+            tracking_uri=mlflow.get_tracking_uri(),
+            registry_uri=mlflow.get_registry_uri(),
+            autologging=_autologging_states(),
+        )
+
+    def export_environment(self) -> None:
+        """Point MLflow's environment variables at the session run until ``close``.
+
+        A library that calls ``mlflow.start_run()`` without a run id then resumes the
+        session run instead of creating a second one, and one that reads the tracking
+        URI or experiment from the environment finds the session's. ultralytics reads
+        ``MLFLOW_KEEP_RUN_ACTIVE`` and then leaves the run open.
+        """
+        values = {
+            "MLFLOW_TRACKING_URI": self.tracking_uri,
+            "MLFLOW_EXPERIMENT_NAME": self.experiment_name,
+            "MLFLOW_EXPERIMENT_ID": self.experiment_id,
+            "MLFLOW_RUN_ID": self.run_id,
+            "MLFLOW_KEEP_RUN_ACTIVE": "true",
+        }
+        for name, value in values.items():
+            self._saved_environment.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    def close(self) -> None:
+        """Give the environment variables back the values they had before the session."""
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_environment.clear()
+
+    def restore(self, culprit: str) -> None:
+        """Undo any change to the session's MLflow state, naming ``culprit`` in warnings.
+
+        Args:
+            culprit: What ran since the last check, e.g. ``node 'train_yolo'``.
+        """
+        self._restore_uris(culprit)
+        self._restore_active_run(culprit)
+        self._restore_experiment(culprit)
+        self._restore_autologging(culprit)
+
+    def _restore_uris(self, culprit: str) -> None:
+        if mlflow.get_tracking_uri() != self.tracking_uri:
+            logger.warning(
+                "%s changed the MLflow tracking URI to %r; set back to %r",
+                culprit,
+                mlflow.get_tracking_uri(),
+                self.tracking_uri,
+            )
+            mlflow.set_tracking_uri(self.tracking_uri)
+        if mlflow.get_registry_uri() != self.registry_uri:
+            logger.warning(
+                "%s changed the MLflow registry URI to %r; set back to %r",
+                culprit,
+                mlflow.get_registry_uri(),
+                self.registry_uri,
+            )
+            mlflow.set_registry_uri(self.registry_uri)
+
+    def _restore_active_run(self, culprit: str) -> None:
+        active = mlflow.active_run()
+        while active is not None and active.info.run_id != self.run_id:
+            logger.warning(
+                "%s left MLflow run %s active on top of the session run %s; ending it",
+                culprit,
+                active.info.run_id,
+                self.run_id,
+            )
+            mlflow.end_run()
+            active = mlflow.active_run()
+        if active is None:
+            logger.warning(
+                "%s ended the session run %s; resuming it so later nodes log into it",
+                culprit,
+                self.run_id,
+            )
+            mlflow.start_run(run_id=self.run_id)
+
+    def _restore_experiment(self, culprit: str) -> None:
+        current = mlflow.tracking.fluent._get_experiment_id()
+        if current != self.experiment_id:
+            logger.warning(
+                "%s switched the MLflow experiment to id %s; set back to %r (id %s)",
+                culprit,
+                current,
+                self.experiment_name,
+                self.experiment_id,
+            )
+            mlflow.set_experiment(experiment_id=self.experiment_id)
+
+    def _restore_autologging(self, culprit: str) -> None:
+        states = _autologging_states()
+        turned_on = sorted(
+            flavor
+            for flavor, enabled in states.items()
+            if enabled and not self.autologging.get(flavor, False)
+        )
+        if not turned_on:
+            return
+        logger.warning(
+            "%s turned on MLflow autologging for %s; turning it off again",
+            culprit,
+            ", ".join(turned_on),
+        )
+        # The universal switch also arms import hooks for libraries not imported yet,
+        # so it must be disarmed as a whole; a flavor switch only affects its flavor.
+        if "mlflow" in turned_on:
+            mlflow.autolog(disable=True)
+        for flavor in turned_on:
+            if flavor != "mlflow":
+                getattr(mlflow, flavor).autolog(disable=True)
+
+
+def format_run_summary(run_id: str, status: str) -> str:
+    """Return the end-of-run summary: run id, status, tracking URI and model outcomes."""
+    run = mlflow.get_run(run_id)
+    lines = [
+        f"MLflow run {run_id} ({status}) in experiment {run.info.experiment_id} "
+        f"at {mlflow.get_tracking_uri()}"
+    ]
+    outcomes = {
+        key[len(REGISTRATION_TAG_PREFIX) :]: value
+        for key, value in run.data.tags.items()
+        if key.startswith(REGISTRATION_TAG_PREFIX)
+    }
+    lines += [f"  {model}: {outcome}" for model, outcome in sorted(outcomes.items())]
+    return "\n".join(lines)
