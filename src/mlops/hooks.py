@@ -16,9 +16,10 @@ logger = logging.getLogger(__name__)
 class SessionRunHook:
     """Guard the MLflow run kedro-mlflow opens and log its summary when it ends.
 
-    kedro-mlflow's hooks start the run before ``before_pipeline_run`` here and end it
-    after ``after_pipeline_run`` and ``on_pipeline_error`` here, so this hook sees the
-    run active from the first node to the summary.
+    The hook implementations are ordered (``trylast``, ``tryfirst``) around kedro-mlflow's,
+    which start the run before ``before_pipeline_run`` here and end it after
+    ``after_pipeline_run`` and ``on_pipeline_error`` here. The run is therefore active
+    from the first node to the summary.
     """
 
     def __init__(self) -> None:

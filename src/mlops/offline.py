@@ -24,8 +24,8 @@ def configure_offline_environment() -> None:
     for name, value in OFFLINE_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
 
-    # MLflow decides on telemetry when it is first imported, which a Kedro plugin may
-    # already have done; re-evaluating drops the client if telemetry is now disabled.
+    # MLflow decides on telemetry when it is first imported, and a Kedro plugin may have
+    # imported it already. Setting the client again drops it now that telemetry is off.
     if "mlflow" in sys.modules:
         from mlflow.telemetry import set_telemetry_client
 

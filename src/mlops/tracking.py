@@ -94,10 +94,12 @@ class SessionRunGuard:
     def export_environment(self) -> None:
         """Point MLflow's environment variables at the session run until ``close``.
 
-        A library that calls ``mlflow.start_run()`` without a run id then resumes the
-        session run instead of creating a second one, and one that reads the tracking
-        URI or experiment from the environment finds the session's. ultralytics reads
-        ``MLFLOW_KEEP_RUN_ACTIVE`` and then leaves the run open.
+        Code in another thread or process that calls ``mlflow.start_run()`` without a
+        run id then resumes the session run instead of creating a second one, and code
+        that reads the tracking URI or experiment from the environment finds the
+        session's. ultralytics reads ``MLFLOW_KEEP_RUN_ACTIVE`` and then leaves the run
+        open. MLflow clears ``MLFLOW_RUN_ID`` when a run ends or a run starts from it,
+        so ``restore`` sets it again.
         """
         values = {
             "MLFLOW_TRACKING_URI": self.tracking_uri,
@@ -129,6 +131,8 @@ class SessionRunGuard:
         self._restore_active_run(culprit)
         self._restore_experiment(culprit)
         self._restore_autologging(culprit)
+        if self._saved_environment:
+            self.export_environment()
 
     def _restore_uris(self, culprit: str) -> None:
         if mlflow.get_tracking_uri() != self.tracking_uri:
@@ -194,7 +198,7 @@ class SessionRunGuard:
             ", ".join(turned_on),
         )
         # The universal switch also arms import hooks for libraries not imported yet,
-        # so it must be disarmed as a whole; a flavor switch only affects its flavor.
+        # so only the universal call disarms them. A flavor's switch affects that flavor.
         if "mlflow" in turned_on:
             mlflow.autolog(disable=True)
         for flavor in turned_on:

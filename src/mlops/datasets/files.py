@@ -14,7 +14,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class MissingFile:
-    """What an ``OptionalDataset`` loads in place of a file that does not exist yet."""
+    """Placeholder that an ``OptionalDataset`` loads for a file that does not exist yet."""
 
     path: str
 

@@ -1,7 +1,7 @@
 """Datasets for model files: XGBoost JSON, torch checkpoints and Ultralytics YOLO weights.
 
-Each ``load`` checks the file and returns a ``ModelFile`` (path, SHA-256, loaded object);
-a file that cannot be read raises ``ModelFileError`` naming the file and the fix. Each
+Each ``load`` checks the file and returns a ``ModelFile`` (path, SHA-256, loaded object).
+A file that cannot be read raises ``ModelFileError`` naming the file and the fix. Each
 ``save`` writes to a temporary file and renames it, so an interrupted run never leaves a
 partial model where a good one was.
 """
@@ -134,7 +134,7 @@ class TorchCheckpointDataset(_ModelFileDataset):
             ) from exc
         if not isinstance(checkpoint, dict):
             raise ModelFileError(
-                f"Checkpoint '{path}' holds a {type(checkpoint).__name__}, expected a dict. {fix}"
+                f"Checkpoint '{path}' contains a {type(checkpoint).__name__}, not a dict. {fix}"
             )
         missing = [key for key in self._required_keys if key not in checkpoint]
         if missing:

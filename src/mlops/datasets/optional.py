@@ -79,8 +79,8 @@ class KeepExistingDataset(AbstractDataset):
     """Wrap a dataset so that saving leaves existing data untouched.
 
     Nodes that generate default data (the scikit-learn tables and images) write through
-    this wrapper: the data is written on the first run and reused afterwards, and a file
-    or folder that a user put at the same path is never overwritten.
+    this wrapper. The data is written on the first run and reused afterwards. A file or
+    folder that a user put at the same path is never overwritten.
     """
 
     def __init__(

@@ -65,7 +65,7 @@ def train_xgboost(
     Args:
         train: Train rows, features and target.
         test: Held-out rows, features and target.
-        params: ``xgboost`` parameters; ``model`` holds the estimator's arguments.
+        params: ``xgboost`` parameters; ``model`` contains the estimator's arguments.
 
     Returns:
         The fitted estimator and its test metrics: ``roc_auc`` and ``accuracy`` for

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import mlflow
 import pandas as pd
-from image_input import decode_images
+
+try:  # In a logged model, MLflow puts image_input.py (logged as code_paths) on sys.path.
+    from image_input import decode_images, image_to_tensor
+except ImportError:  # MLflow also imports this file while the project logs the model.
+    from mlops.registry.pyfunc.image_input import decode_images, image_to_tensor
 
 
 class ImageClassifier(mlflow.pyfunc.PythonModel):
@@ -26,8 +30,8 @@ class ImageClassifier(mlflow.pyfunc.PythonModel):
         self._class_names = [str(name) for name in checkpoint["class_names"]]
         self._in_chans = int(checkpoint["in_chans"])
         self._input_size = int(checkpoint["input_size"])
-        self._mean = torch.tensor(checkpoint["mean"]).view(-1, 1, 1)
-        self._std = torch.tensor(checkpoint["std"]).view(-1, 1, 1)
+        self._mean = list(checkpoint["mean"])
+        self._std = list(checkpoint["std"])
         self._model = timm.create_model(
             checkpoint["architecture"],
             pretrained=False,
@@ -42,7 +46,11 @@ class ImageClassifier(mlflow.pyfunc.PythonModel):
     ) -> pd.DataFrame:
         import torch
 
-        batch = torch.stack([self._to_tensor(image) for image in decode_images(model_input)])
+        tensors = [
+            image_to_tensor(image, self._in_chans, self._input_size, self._mean, self._std)
+            for image in decode_images(model_input)
+        ]
+        batch = torch.stack(tensors)
         with torch.inference_mode():
             probabilities = torch.softmax(self._model(batch), dim=1)
         scores, class_ids = probabilities.max(dim=1)
@@ -56,21 +64,6 @@ class ImageClassifier(mlflow.pyfunc.PythonModel):
         for index, name in enumerate(self._class_names):
             frame[f"prob_{name}"] = probabilities[:, index].numpy().astype("float64")
         return frame
-
-    def _to_tensor(self, image):
-        import numpy as np
-        import torch
-        from PIL import Image
-
-        image = image.convert("L" if self._in_chans == 1 else "RGB")
-        image = image.resize((self._input_size, self._input_size), Image.Resampling.BILINEAR)
-        array = np.asarray(image, dtype=np.float32) / 255.0
-        tensor = (
-            torch.from_numpy(array).unsqueeze(0)
-            if array.ndim == 2
-            else torch.from_numpy(array).permute(2, 0, 1)
-        )
-        return (tensor - self._mean) / self._std
 
 
 mlflow.models.set_model(ImageClassifier())

@@ -1,7 +1,8 @@
-"""Decoding of the ``image`` column that the vision pyfunc models take as input.
+"""Decoding and preprocessing of the images that the vision pyfunc models take as input.
 
 This file is shipped with each logged vision model (``code_paths``), so it imports only
-libraries that the model's requirements install.
+libraries that the model's requirements install. Training uses ``image_to_tensor`` too,
+so a registered classifier sees its inputs exactly as it saw them in training.
 """
 
 from __future__ import annotations
@@ -41,3 +42,25 @@ def _decode(value: bytes | str, row: int) -> Image.Image:
             "Send PNG or JPEG bytes, or their base64 text."
         ) from exc
     return image
+
+
+def image_to_tensor(image: Image.Image, in_chans: int, input_size: int, mean, std):
+    """Convert a PIL image to a normalised ``(in_chans, input_size, input_size)`` tensor.
+
+    The image is converted to grayscale (``in_chans=1``) or RGB, resized bilinearly to a
+    square, scaled to [0, 1] and normalised with the per-channel ``mean`` and ``std``.
+    """
+    import numpy as np
+    import torch
+
+    image = image.convert("L" if in_chans == 1 else "RGB")
+    image = image.resize((input_size, input_size), Image.Resampling.BILINEAR)
+    array = np.asarray(image, dtype=np.float32) / 255.0
+    if array.ndim == 2:
+        array = array[None, :, :]
+    else:
+        array = array.transpose(2, 0, 1)
+    tensor = torch.from_numpy(np.ascontiguousarray(array))
+    mean_tensor = torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1)
+    std_tensor = torch.tensor(std, dtype=torch.float32).view(-1, 1, 1)
+    return (tensor - mean_tensor) / std_tensor

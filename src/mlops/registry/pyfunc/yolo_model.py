@@ -11,7 +11,11 @@ import os
 
 import mlflow
 import pandas as pd
-from image_input import decode_images
+
+try:  # In a logged model, MLflow puts image_input.py (logged as code_paths) on sys.path.
+    from image_input import decode_images
+except ImportError:  # MLflow also imports this file while the project logs the model.
+    from mlops.registry.pyfunc.image_input import decode_images
 
 OUTPUT_COLUMNS = {
     "image_id": "int64",

@@ -1,0 +1,92 @@
+"""Builders of tiny real model files and helpers that run the project in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# File each placeholder model lives at, relative to the project root.
+MODEL_PATHS = {
+    "xgboost": "data/06_models/xgboost.json",
+    "yolo": "data/06_models/yolo.pt",
+    "efficientnet": "data/06_models/efficientnet.pt",
+}
+
+
+def write_xgboost_model(path: Path) -> None:
+    """Write a small XGBoost classifier trained on random data as JSON."""
+    from xgboost import XGBClassifier
+
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
+    target = (features["a"] > 0).astype(int)
+    XGBClassifier(n_estimators=3, max_depth=2).fit(features, target).save_model(str(path))
+
+
+def write_yolo_model(path: Path) -> None:
+    """Write untrained YOLOv8n weights built from the model yaml (nothing is downloaded)."""
+    from ultralytics import YOLO
+
+    YOLO("yolov8n.yaml").save(str(path))
+
+
+def write_efficientnet_checkpoint(path: Path) -> None:
+    """Write an untrained EfficientNet-B0 checkpoint in the project's checkpoint format."""
+    import timm
+    import torch
+
+    model = timm.create_model("efficientnet_b0", pretrained=False, num_classes=3, in_chans=1)
+    torch.save(
+        {
+            "architecture": "efficientnet_b0",
+            "class_names": ["zero", "one", "two"],
+            "input_size": 32,
+            "in_chans": 1,
+            "mean": [0.5],
+            "std": [0.5],
+            "state_dict": model.state_dict(),
+        },
+        path,
+    )
+
+
+MODEL_WRITERS = {
+    "xgboost": write_xgboost_model,
+    "yolo": write_yolo_model,
+    "efficientnet": write_efficientnet_checkpoint,
+}
+
+
+def run_kedro(project: Path, *args: str, extra_env: dict[str, str] | None = None):
+    """Run ``kedro run ARGS`` in ``project`` as a new process and return the result."""
+    env = {**os.environ, **(extra_env or {})}
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME"):
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "kedro", "run", *args],
+        check=False,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
+def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run Python ``code`` in a fresh interpreter in ``cwd``."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
