@@ -64,11 +64,35 @@ MODEL_WRITERS = {
 }
 
 
+NETGUARD_DIR = Path(__file__).parent / "netguard"
+
+
+def subprocess_env(extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """Return the environment of a project subprocess, as a user's shell would have it.
+
+    pytest's own variable is dropped because ultralytics turns its integrations off
+    when it sees it, and the tests must see what users get.
+    """
+    env = {**os.environ, **(extra_env or {})}
+    for name in (
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_RUN_ID",
+        "MLFLOW_EXPERIMENT_NAME",
+        "PYTEST_CURRENT_TEST",
+    ):
+        env.pop(name, None)
+    return env
+
+
+def guarded_env(network_log: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """Return ``extra_env`` plus the network guard, which logs blocked attempts to a file."""
+    pythonpath = os.pathsep.join(filter(None, [str(NETGUARD_DIR), os.environ.get("PYTHONPATH")]))
+    return {**(extra_env or {}), "PYTHONPATH": pythonpath, "NETGUARD_LOG": str(network_log)}
+
+
 def run_kedro(project: Path, *args: str, extra_env: dict[str, str] | None = None):
     """Run ``kedro run ARGS`` in ``project`` as a new process and return the result."""
-    env = {**os.environ, **(extra_env or {})}
-    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME"):
-        env.pop(name, None)
+    env = subprocess_env(extra_env)
     return subprocess.run(
         [sys.executable, "-m", "kedro", "run", *args],
         check=False,
@@ -80,12 +104,13 @@ def run_kedro(project: Path, *args: str, extra_env: dict[str, str] | None = None
     )
 
 
-def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run Python ``code`` in a fresh interpreter in ``cwd``."""
+def run_python(code: str, cwd: Path, extra_env: dict[str, str] | None = None):
+    """Run Python ``code`` in a fresh interpreter in ``cwd`` and return the result."""
     return subprocess.run(
         [sys.executable, "-c", code],
         check=False,
         cwd=cwd,
+        env=subprocess_env(extra_env),
         capture_output=True,
         text=True,
         timeout=600,

@@ -1,38 +1,134 @@
-"""``kedro run --env ci``: every pipeline in one session, one MLflow run."""
+"""``kedro run --env ci`` end to end: all pipelines, one session, one MLflow run."""
 
 from __future__ import annotations
 
-from helpers import run_kedro
+import json
+import textwrap
+
+import pytest
+from helpers import guarded_env, run_kedro, run_python
+
+MODELS = ("xgboost", "yolo", "efficientnet")
+
+PREDICT_ALL = """
+import io, json, mlflow, pandas as pd
+from pathlib import Path
+mlflow.set_tracking_uri("sqlite:///mlflow.db")
+image = sorted(Path("data/01_raw/digits_classification/val/3").glob("*.png"))[0].read_bytes()
+canvas = sorted(Path("data/01_raw/digits_detection_ci/images/val").glob("*.png"))[0].read_bytes()
+table = pd.read_parquet("data/05_model_input/xgboost_test.parquet").drop(columns="target").head(2)
+samples = {"xgboost": table, "yolo": pd.DataFrame({"image": [canvas]}),
+           "efficientnet": pd.DataFrame({"image": [image]})}
+outputs = {}
+for name, sample in samples.items():
+    output = mlflow.pyfunc.load_model(f"models:/{name}/1").predict(sample)
+    outputs[name] = {"rows": len(output), "columns": list(getattr(output, "columns", []))}
+print(json.dumps(outputs))
+"""
 
 
-def test_ci_run_registers_xgboost_in_one_run(project, tracking):
-    result = run_kedro(project, "--env", "ci")
+NAMESPACES = ("data_preparation", "xgboost", "yolo", "efficientnet", "registry")
 
-    assert result.returncode == 0, result.stderr
-    experiment = tracking.get_experiment_by_name("mlops")
-    runs = tracking.search_runs([experiment.experiment_id])
-    assert len(runs) == 1
-    run = runs[0]
+
+def assert_namespaced(params):
+    """Check that each parameter name starts with a namespace and a separator."""
+    for name in params:
+        assert name.split(".")[0].split("/")[0] in NAMESPACES, name
+        assert "." in name or "/" in name, name
+
+
+def _single_run(client):
+    experiments = sorted(experiment.name for experiment in client.search_experiments())
+    assert experiments == ["Default", "mlops"]
+    runs = client.search_runs([client.get_experiment_by_name("mlops").experiment_id])
+    assert len(runs) == 1, [run.info.run_name for run in runs]
+    return runs[0]
+
+
+@pytest.mark.slow
+def test_ci_run_trains_and_registers_all_offline(project, tracking, tmp_path):
+    network_log = tmp_path / "network.log"
+
+    result = run_kedro(project, "--env", "ci", extra_env=guarded_env(network_log))
+
+    assert result.returncode == 0, result.stderr[-5000:]
+    assert not network_log.exists(), network_log.read_text()
+    run = _single_run(tracking)
     assert run.info.status == "FINISHED"
-    assert run.info.run_name == "__default__"
-    assert run.data.metrics["xgboost.roc_auc"] > 0.9
-    assert "xgboost.accuracy" in run.data.metrics
-    assert run.data.params["xgboost.model.max_depth"] == "3"
-    assert run.data.params["xgboost.target"] == "target"
-    versions = tracking.search_model_versions("name='xgboost'")
-    assert [version.run_id for version in versions] == [run.info.run_id]
-    assert versions[0].tags["xgboost.roc_auc"] == str(run.data.metrics["xgboost.roc_auc"])
-    assert (project / "data/01_raw/breast_cancer.csv").is_file()
-    assert "registered xgboost version 1" in result.stderr
+    for model in MODELS:
+        versions = tracking.search_model_versions(f"name='{model}'")
+        assert [version.run_id for version in versions] == [run.info.run_id], model
+        assert f"registered {model} version 1" in result.stderr
+    metrics = run.data.metrics
+    for name in ("xgboost.roc_auc", "yolo.map50", "yolo.map50_95", "efficientnet.top1"):
+        assert name in metrics, name
+    assert len(tracking.get_metric_history(run.info.run_id, "efficientnet.val_loss")) >= 1
+    assert len(tracking.get_metric_history(run.info.run_id, "yolo.train_box_loss")) >= 1
+    assert_namespaced(run.data.params)
+    artifacts = {item.path for item in tracking.list_artifacts(run.info.run_id, "yolo")}
+    assert {"yolo/results.csv", "yolo/confusion_matrix.png", "yolo/pr_curve.png"} <= artifacts
+    assert tracking.list_artifacts(run.info.run_id, "efficientnet")[0].path.endswith(".png")
+
+    predictions = run_python(PREDICT_ALL, project, extra_env=guarded_env(network_log))
+
+    assert predictions.returncode == 0, predictions.stderr[-5000:]
+    outputs = json.loads(predictions.stdout.strip().splitlines()[-1])
+    assert outputs["xgboost"]["rows"] == 2
+    assert outputs["yolo"]["columns"][:3] == ["image_id", "class_id", "class_name"]
+    assert outputs["efficientnet"]["rows"] == 1
+    assert "prob_3" in outputs["efficientnet"]["columns"]
+    assert not network_log.exists(), network_log.read_text()
 
 
-def test_second_ci_run_reuses_data(project, tracking):
-    assert run_kedro(project, "--env", "ci").returncode == 0
+@pytest.mark.slow
+def test_ci_run_contains_ultralytics_mlflow_callback(project, tracking, tmp_path):
+    settings_dir = tmp_path / "ultralytics_settings"
+    (settings_dir / "Ultralytics").mkdir(parents=True)
+    (settings_dir / "Ultralytics" / "settings.json").write_text(json.dumps({"mlflow": True}))
+
+    result = run_kedro(
+        project, "--env", "ci", "--tags", "yolo", extra_env={"YOLO_CONFIG_DIR": str(settings_dir)}
+    )
+
+    assert result.returncode == 0, result.stderr[-5000:]
+    settings = json.loads((settings_dir / "Ultralytics" / "settings.json").read_text())
+    assert settings["mlflow"] is True
+    run = _single_run(tracking)
+    assert run.info.status == "FINISHED"
+    assert_namespaced(run.data.params)
+    assert [version.run_id for version in tracking.search_model_versions("name='yolo'")] == [
+        run.info.run_id
+    ]
+    assert not (project / "mlruns").exists()
+    assert not (project / "runs").exists()
+    assert "Changing param values is not allowed" not in result.stderr
+    assert "WARNING mlops.tracking" not in result.stderr
+
+
+def test_network_guard_blocks_outside_hosts(project, tmp_path):
+    network_log = tmp_path / "network.log"
+    code = textwrap.dedent(
+        """
+        import urllib.request
+        try:
+            urllib.request.urlopen("http://example.com", timeout=2)
+        except OSError as error:
+            print("blocked", error)
+        """
+    )
+
+    result = run_python(code, project, extra_env=guarded_env(network_log))
+
+    assert "blocked" in result.stdout
+    assert "getaddrinfo 'example.com'" in network_log.read_text()
+
+
+def test_second_run_reuses_data_and_adds_version(project, tracking):
+    assert run_kedro(project, "--env", "ci", "--tags", "xgboost").returncode == 0
     raw = project / "data/01_raw/breast_cancer.csv"
-    raw.write_text(raw.read_text())
     modified = raw.stat().st_mtime_ns
 
-    result = run_kedro(project, "--env", "ci")
+    result = run_kedro(project, "--env", "ci", "--tags", "xgboost")
 
     assert result.returncode == 0, result.stderr
     assert raw.stat().st_mtime_ns == modified

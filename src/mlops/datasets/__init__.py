@@ -1,6 +1,7 @@
 """Datasets named by the catalog (``conf/*/catalog.yml``); nodes never import them."""
 
 from mlops.datasets.files import MissingFile, ModelFile
+from mlops.datasets.images import ImageFolderDataset, YOLODatasetFolder
 from mlops.datasets.metrics import MetricsDataset
 from mlops.datasets.models import (
     ModelFileError,
@@ -11,6 +12,7 @@ from mlops.datasets.models import (
 from mlops.datasets.optional import KeepExistingDataset, OptionalDataset
 
 __all__ = [
+    "ImageFolderDataset",
     "KeepExistingDataset",
     "MetricsDataset",
     "MissingFile",
@@ -19,5 +21,6 @@ __all__ = [
     "OptionalDataset",
     "TorchCheckpointDataset",
     "XGBoostModelDataset",
+    "YOLODatasetFolder",
     "YOLOWeightsDataset",
 ]

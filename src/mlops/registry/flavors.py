@@ -69,7 +69,9 @@ def log_yolo_model(
         python_model=str(PYFUNC_DIR / "yolo_model.py"),
         artifacts={"weights": model_file.path},
         code_paths=[str(IMAGE_INPUT_CODE)],
-        model_config={"imgsz": imgsz, "conf": conf},
+        # MLflow logs model_config as run parameters: nesting it under the model's key
+        # namespaces them (yolo/imgsz), apart from the training's yolo.imgsz.
+        model_config={"yolo": {"imgsz": imgsz, "conf": conf}},
         input_example=example,
         pip_requirements=pinned_requirements(
             "mlflow", "ultralytics", "torch", "torchvision", "pillow", "pandas", "numpy"

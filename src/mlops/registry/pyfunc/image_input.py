@@ -2,7 +2,7 @@
 
 This file is shipped with each logged vision model (``code_paths``), so it imports only
 libraries that the model's requirements install. Training uses ``image_to_tensor`` too,
-so a registered classifier sees its inputs exactly as it saw them in training.
+so a registered classifier gets inputs preprocessed exactly as in training.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Input: a DataFrame with an ``image`` column of encoded images. Output: one row per
 detected box with the input row (``image_id``), class, confidence score and the box
-corners in pixels of the input image.
+corners in pixels of the input image. The model config ``{"yolo": {"conf": ..., "imgsz":
+...}}`` sets the minimum box confidence and the inference image size.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class YOLODetector(mlflow.pyfunc.PythonModel):
         os.environ.setdefault("YOLO_OFFLINE", "1")
         from ultralytics import YOLO
 
-        config = context.model_config or {}
+        config = (context.model_config or {}).get("yolo", {})
         self._model = YOLO(context.artifacts["weights"], task="detect")
         self._conf = float(config.get("conf", 0.25))
         self._imgsz = int(config.get("imgsz", 640))

@@ -1,0 +1,231 @@
+"""A timm image classifier (EfficientNet by default) trained with a plain PyTorch loop.
+
+The loop: AdamW, a per-step cosine learning-rate schedule, augmentation that keeps digits
+readable (small affine moves, no flips), best-epoch selection on validation top-1 and
+early stopping. The checkpoint it returns carries everything needed to rebuild the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlops.pipelines.training.devices import resolve_torch_device
+from mlops.registry.pyfunc.image_input import image_to_tensor
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EpochResult:
+    """Losses, accuracy and learning rate of one epoch."""
+
+    train_loss: float
+    val_loss: float
+    val_top1: float
+    lr: float
+
+
+def _build_loaders(image_root: str, params: dict[str, Any]):
+    import torch
+    from torchvision import datasets, transforms
+
+    def preprocess(image):
+        return image_to_tensor(
+            image, params["in_chans"], params["image_size"], params["mean"], params["std"]
+        )
+
+    augment = transforms.RandomAffine(**params["augmentation"])
+    train_set = datasets.ImageFolder(
+        f"{image_root}/train", transform=transforms.Compose([augment, preprocess])
+    )
+    val_set = datasets.ImageFolder(f"{image_root}/val", transform=preprocess)
+    generator = torch.Generator().manual_seed(params["seed"])
+    loader_args = {"batch_size": params["batch_size"], "num_workers": params["workers"]}
+    train_loader = torch.utils.data.DataLoader(
+        train_set, shuffle=True, generator=generator, **loader_args
+    )
+    val_loader = torch.utils.data.DataLoader(val_set, shuffle=False, **loader_args)
+    return train_loader, val_loader, train_set.classes
+
+
+@dataclass
+class _Loop:
+    """Model, optimiser and schedule of one training run, stepped one epoch at a time."""
+
+    model: Any
+    optimizer: Any
+    scheduler: Any
+    device: Any
+    params: dict[str, Any]
+
+    def train_epoch(self, loader, epoch: int) -> float:
+        """Train one epoch, log a progress line every ``log_interval`` steps, return the loss."""
+        import torch
+        from tqdm.auto import tqdm
+
+        self.model.train()
+        criterion = torch.nn.CrossEntropyLoss(label_smoothing=self.params["label_smoothing"])
+        total_loss, seen, started = 0.0, 0, time.perf_counter()
+        steps = len(loader)
+        progress = tqdm(loader, desc=f"epoch {epoch}", leave=False, disable=None)
+        for step, (batch, labels) in enumerate(progress, start=1):
+            loss = criterion(self.model(batch.to(self.device)), labels.to(self.device))
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            self.scheduler.step()
+            total_loss += loss.item() * len(labels)
+            seen += len(labels)
+            if step % self.params["log_interval"] == 0 or step == steps:
+                logger.info(
+                    "Train: %d [%d/%d] loss %.4f (%.4f) %.1f samples/s lr %.2e",
+                    epoch, step, steps, loss.item(), total_loss / seen,
+                    seen / (time.perf_counter() - started), self.optimizer.param_groups[0]["lr"],
+                )  # fmt: skip
+        return total_loss / seen
+
+    def evaluate(self, loader) -> tuple[float, float, np.ndarray, np.ndarray]:
+        """Return the validation loss, top-1 accuracy, predicted and expected classes."""
+        import torch
+
+        self.model.eval()
+        losses, predictions, targets = [], [], []
+        with torch.inference_mode():
+            for batch, labels in loader:
+                logits = self.model(batch.to(self.device))
+                loss = torch.nn.functional.cross_entropy(logits, labels.to(self.device))
+                losses.append(loss.item())
+                predictions.append(logits.argmax(dim=1).cpu().numpy())
+                targets.append(labels.numpy())
+        predicted, expected = np.concatenate(predictions), np.concatenate(targets)
+        return float(np.mean(losses)), float((predicted == expected).mean()), predicted, expected
+
+
+def _create_model(params: dict[str, Any], num_classes: int):
+    """Build the timm model, from scratch or from the local ``checkpoint`` file.
+
+    timm adapts a checkpoint's classifier to ``num_classes`` and its stem to ``in_chans``.
+    Nothing is downloaded: without a checkpoint the weights are random.
+    """
+    import timm
+
+    checkpoint = params.get("checkpoint")
+    options = {}
+    if checkpoint:
+        if not Path(checkpoint).is_file():
+            raise FileNotFoundError(
+                f"efficientnet.checkpoint is {checkpoint!r}, which is not a file. Point it "
+                "at a local timm checkpoint, or set it to null to train from scratch."
+            )
+        options = {"pretrained": True, "pretrained_cfg_overlay": {"file": str(checkpoint)}}
+    return timm.create_model(
+        params["architecture"],
+        num_classes=num_classes,
+        in_chans=params["in_chans"],
+        drop_rate=params["drop_rate"],
+        **({"pretrained": False} | options),
+    )
+
+
+def _cosine_schedule(optimizer, total_steps: int, warmup_steps: int):
+    import torch
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def _fit(loop: _Loop, train_loader, val_loader) -> tuple[dict[str, Any], list[EpochResult]]:
+    """Run epochs until the budget or patience runs out; keep the best val top-1 epoch."""
+    params = loop.params
+    history: list[EpochResult] = []
+    best: dict[str, Any] = {"top1": -1.0, "epoch": 0}
+    for epoch in range(1, params["epochs"] + 1):
+        lr = loop.optimizer.param_groups[0]["lr"]
+        train_loss = loop.train_epoch(train_loader, epoch)
+        val_loss, top1, predicted, expected = loop.evaluate(val_loader)
+        history.append(EpochResult(train_loss, val_loss, top1, lr))
+        logger.info("Epoch %d: val loss %.4f, val top-1 %.4f", epoch, val_loss, top1)
+        if top1 > best["top1"]:
+            state = {
+                key: value.detach().cpu().clone() for key, value in loop.model.state_dict().items()
+            }
+            best = {"top1": top1, "epoch": epoch, "state": state,
+                    "predicted": predicted, "expected": expected}  # fmt: skip
+        elif epoch - best["epoch"] >= params["patience"]:
+            logger.info("Early stopping: no better val top-1 for %d epochs", params["patience"])
+            break
+    return best, history
+
+
+def train_efficientnet(
+    image_root: str, params: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Train a timm classifier on an ImageFolder tree and keep its best epoch.
+
+    Args:
+        image_root: Folder with ``train/<class>/*`` and ``val/<class>/*`` images.
+        params: ``efficientnet`` parameters (architecture, image size, budget, optimiser).
+
+    Returns:
+        The checkpoint of the best epoch, the metrics (``top1``, ``best_epoch`` and
+        per-epoch histories), and the validation predictions of the best epoch
+        (``predicted``, ``expected``, ``class_names``) for the confusion matrix.
+    """
+    import torch
+
+    torch.manual_seed(params["seed"])
+    device = resolve_torch_device(params["device"])
+    train_loader, val_loader, class_names = _build_loaders(image_root, params)
+    model = _create_model(params, len(class_names)).to(device)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=params["lr"], weight_decay=params["weight_decay"]
+    )
+    steps_per_epoch = len(train_loader)
+    scheduler = _cosine_schedule(
+        optimizer, params["epochs"] * steps_per_epoch, params["warmup_epochs"] * steps_per_epoch
+    )
+    logger.info(
+        "Training %s on %d images of %d classes for up to %d epochs on %s",
+        params["architecture"], len(train_loader.dataset), len(class_names),
+        params["epochs"], device,
+    )  # fmt: skip
+    best, history = _fit(
+        _Loop(model, optimizer, scheduler, device, params), train_loader, val_loader
+    )
+
+    checkpoint = {
+        "architecture": params["architecture"],
+        "class_names": list(class_names),
+        "input_size": params["image_size"],
+        "in_chans": params["in_chans"],
+        "mean": list(params["mean"]),
+        "std": list(params["std"]),
+        "state_dict": best["state"],
+        "epoch": best["epoch"],
+    }
+    metrics = {
+        "top1": best["top1"],
+        "best_epoch": best["epoch"],
+        "train_loss": [result.train_loss for result in history],
+        "val_loss": [result.val_loss for result in history],
+        "val_top1": [result.val_top1 for result in history],
+        "lr": [result.lr for result in history],
+    }
+    predictions = {
+        "predicted": best["predicted"].tolist(),
+        "expected": best["expected"].tolist(),
+        "class_names": list(class_names),
+    }
+    return checkpoint, metrics, predictions

@@ -1,0 +1,14 @@
+"""Training nodes, one module per model; this module gathers them for the pipeline."""
+
+from mlops.pipelines.training.efficientnet import train_efficientnet
+from mlops.pipelines.training.plots import plot_confusion_matrix
+from mlops.pipelines.training.xgboost import split_table, train_xgboost
+from mlops.pipelines.training.yolo import train_yolo
+
+__all__ = [
+    "plot_confusion_matrix",
+    "split_table",
+    "train_efficientnet",
+    "train_xgboost",
+    "train_yolo",
+]
