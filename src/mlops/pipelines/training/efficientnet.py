@@ -194,7 +194,9 @@ def train_efficientnet(
     )
     steps_per_epoch = len(train_loader)
     scheduler = _cosine_schedule(
-        optimizer, params["epochs"] * steps_per_epoch, params["warmup_epochs"] * steps_per_epoch
+        optimizer,
+        params["epochs"] * steps_per_epoch,
+        round(params["warmup_epochs"] * steps_per_epoch),
     )
     logger.info(
         "Training %s on %d images of %d classes for up to %d epochs on %s",
