@@ -86,9 +86,7 @@ def test_ci_run_contains_ultralytics_mlflow_callback(project, tracking, tmp_path
     (settings_dir / "Ultralytics").mkdir(parents=True)
     (settings_dir / "Ultralytics" / "settings.json").write_text(json.dumps({"mlflow": True}))
 
-    result = run_kedro(
-        project, "--env", "ci", "--tags", "yolo", extra_env={"YOLO_CONFIG_DIR": str(settings_dir)}
-    )
+    result = run_kedro(project, "--env", "ci", extra_env={"YOLO_CONFIG_DIR": str(settings_dir)})
 
     assert result.returncode == 0, result.stderr[-5000:]
     settings = json.loads((settings_dir / "Ultralytics" / "settings.json").read_text())
@@ -96,9 +94,9 @@ def test_ci_run_contains_ultralytics_mlflow_callback(project, tracking, tmp_path
     run = _single_run(tracking)
     assert run.info.status == "FINISHED"
     assert_namespaced(run.data.params)
-    assert [version.run_id for version in tracking.search_model_versions("name='yolo'")] == [
-        run.info.run_id
-    ]
+    for model in MODELS:
+        versions = tracking.search_model_versions(f"name='{model}'")
+        assert [version.run_id for version in versions] == [run.info.run_id], model
     assert not (project / "mlruns").exists()
     assert not (project / "runs").exists()
     assert "Changing param values is not allowed" not in result.stderr
