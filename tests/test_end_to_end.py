@@ -130,6 +130,6 @@ def test_second_run_reuses_data_and_adds_version(project, tracking):
 
     assert result.returncode == 0, result.stderr
     assert raw.stat().st_mtime_ns == modified
-    assert "Kept the existing data" in result.stderr
+    assert "Using the existing data" in result.stderr
     versions = tracking.search_model_versions("name='xgboost'")
     assert sorted(version.version for version in versions) == [1, 2]

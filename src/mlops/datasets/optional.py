@@ -103,7 +103,7 @@ class KeepExistingDataset(AbstractDataset):
     def save(self, data: Any) -> None:
         if self._dataset.exists():
             logger.info(
-                "Kept the existing data at '%s'; delete it to generate it again",
+                "Using the existing data at '%s'; the generated default data was not written",
                 _location(self._dataset),
             )
             return
