@@ -71,7 +71,7 @@ def subprocess_env(extra_env: dict[str, str] | None = None) -> dict[str, str]:
     """Return the environment of a project subprocess, as a user's shell would have it.
 
     pytest's own variable is dropped because ultralytics turns its integrations off
-    when it sees it, and the tests must see what users get.
+    when it is set, and the tests must run what users run.
     """
     env = {**os.environ, **(extra_env or {})}
     for name in (
