@@ -10,6 +10,7 @@ from helpers import run_python
 
 from mlops.datasets import ImageFolderDataset, TorchCheckpointDataset
 from mlops.pipelines.training.efficientnet import train_efficientnet
+from mlops.pipelines.training.validation import TrainingConfigError
 
 PARAMS = {
     "architecture": "efficientnet_b0",
@@ -94,5 +95,7 @@ def test_train_efficientnet_checkpoint_reloads_in_fresh_process(tiny_images, tmp
 def test_train_efficientnet_missing_checkpoint_raises(tiny_images):
     params = {**PARAMS, "checkpoint": "weights/absent.pth"}
 
-    with pytest.raises(FileNotFoundError, match="efficientnet.checkpoint is 'weights/absent.pth'"):
+    with pytest.raises(
+        TrainingConfigError, match="efficientnet.checkpoint is 'weights/absent.pth'"
+    ):
         train_efficientnet(str(tiny_images), params)

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from mlops.datasets import XGBoostModelDataset
-from mlops.pipelines.training.xgboost import TrainingConfigError, split_table, train_xgboost
+from mlops.pipelines.training.validation import TrainingConfigError
+from mlops.pipelines.training.xgboost import split_table, train_xgboost
 
 PARAMS = {
     "target": "y",

@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 
 from mlops.pipelines.training.devices import DeviceError, check_device, ultralytics_device
+from mlops.pipelines.training.validation import TrainingConfigError
 from mlops.pipelines.training.yolo import _model_source
 
 
 def test_model_source_missing_weights_raises():
-    with pytest.raises(FileNotFoundError, match="yolo.weights is 'absent.pt'"):
+    with pytest.raises(TrainingConfigError, match="yolo.weights is 'absent.pt'"):
         _model_source({"weights": "absent.pt", "model": "yolov8n.yaml"})
 
 
 def test_model_source_pt_name_raises():
-    with pytest.raises(ValueError, match="expected a model yaml"):
+    with pytest.raises(TrainingConfigError, match="expected a model yaml"):
         _model_source({"weights": None, "model": "yolov8n.pt"})
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
-from kedro.io import AbstractDataset
+from kedro.io import AbstractDataset, DatasetError
 from kedro.io.core import parse_dataset_definition
 
 from mlops.datasets.files import MissingFile
@@ -26,6 +27,20 @@ def _location(dataset: AbstractDataset) -> str:
         if description.get(key) is not None:
             return str(description[key])
     return repr(dataset)
+
+
+def _raise_if_empty_file(dataset: AbstractDataset, error: DatasetError) -> None:
+    """Raise a ``DatasetError`` naming the file in place of a load ``error`` if it is empty.
+
+    pandas reports an empty CSV only as "No columns to parse from file", which names no file.
+    """
+    path = Path(_location(dataset))
+    if path.is_file() and path.stat().st_size == 0:
+        raise DatasetError(
+            f"'{path}' is empty (0 bytes), so it contains no data. Write the data to it "
+            "(for a table, a header line and data rows), or delete it so that `kedro run` "
+            "generates the default data again."
+        ) from error
 
 
 class OptionalDataset(AbstractDataset):
@@ -98,7 +113,11 @@ class KeepExistingDataset(AbstractDataset):
         self.metadata = metadata
 
     def load(self) -> Any:
-        return self._dataset.load()
+        try:
+            return self._dataset.load()
+        except DatasetError as exc:
+            _raise_if_empty_file(self._dataset, exc)
+            raise
 
     def save(self, data: Any) -> None:
         if self._dataset.exists():

@@ -11,12 +11,21 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mlops.pipelines.training.devices import resolve_torch_device
+from mlops.pipelines.training.validation.checkpoint import (
+    CheckpointFit,
+    create_classifier,
+    fit_checkpoint,
+)
+from mlops.pipelines.training.validation.config import check_efficientnet_params
+from mlops.pipelines.training.validation.image_files import is_classification_image
+from mlops.pipelines.training.validation.image_folder import list_class_names
 from mlops.registry.pyfunc.image_input import image_to_tensor
 
 logger = logging.getLogger(__name__)
@@ -32,9 +41,29 @@ class EpochResult:
     lr: float
 
 
+def _image_folder(split_dir: Path, transform):
+    """Return torchvision's ImageFolder for one split, reading the files that validation checks.
+
+    Hidden class folders and files are skipped, and classes are listed as
+    ``list_class_names`` lists them (see the ``validation.image_folder`` module).
+    """
+    from torchvision import datasets
+
+    class VisibleImageFolder(datasets.ImageFolder):
+        def find_classes(self, directory):
+            classes = list_class_names(Path(directory))
+            return classes, {name: index for index, name in enumerate(classes)}
+
+    return VisibleImageFolder(
+        str(split_dir),
+        transform=transform,
+        is_valid_file=partial(is_classification_image, root=split_dir),
+    )
+
+
 def _build_loaders(image_root: str, params: dict[str, Any]):
     import torch
-    from torchvision import datasets, transforms
+    from torchvision import transforms
 
     def preprocess(image):
         return image_to_tensor(
@@ -42,10 +71,9 @@ def _build_loaders(image_root: str, params: dict[str, Any]):
         )
 
     augment = transforms.RandomAffine(**params["augmentation"])
-    train_set = datasets.ImageFolder(
-        f"{image_root}/train", transform=transforms.Compose([augment, preprocess])
-    )
-    val_set = datasets.ImageFolder(f"{image_root}/val", transform=preprocess)
+    root = Path(image_root)
+    train_set = _image_folder(root / "train", transforms.Compose([augment, preprocess]))
+    val_set = _image_folder(root / "val", preprocess)
     generator = torch.Generator().manual_seed(params["seed"])
     loader_args = {"batch_size": params["batch_size"], "num_workers": params["workers"]}
     train_loader = torch.utils.data.DataLoader(
@@ -111,27 +139,39 @@ class _Loop:
 def _create_model(params: dict[str, Any], num_classes: int):
     """Build the timm model, from scratch or from the local ``checkpoint`` file.
 
-    timm adapts a checkpoint's classifier to ``num_classes`` and its stem to ``in_chans``.
+    A checkpoint's classifier of another size is left out, so a fresh head of
+    ``num_classes`` trains, and its input convolution is adapted to ``in_chans``.
     Nothing is downloaded: without a checkpoint the weights are random.
     """
-    import timm
-
+    model = create_classifier(params, num_classes)
     checkpoint = params.get("checkpoint")
-    options = {}
-    if checkpoint:
-        if not Path(checkpoint).is_file():
-            raise FileNotFoundError(
-                f"efficientnet.checkpoint is {checkpoint!r}, which is not a file. Point it "
-                "at a local timm checkpoint, or set it to null to train from scratch."
-            )
-        options = {"pretrained": True, "pretrained_cfg_overlay": {"file": str(checkpoint)}}
-    return timm.create_model(
-        params["architecture"],
-        num_classes=num_classes,
-        in_chans=params["in_chans"],
-        drop_rate=params["drop_rate"],
-        **({"pretrained": False} | options),
-    )
+    if not checkpoint:
+        return model
+    fit = fit_checkpoint(model, checkpoint, params["architecture"])
+    model.load_state_dict(fit.state_dict, strict=False)
+    _log_checkpoint_fit(checkpoint, fit, num_classes, params["in_chans"])
+    return model
+
+
+def _log_checkpoint_fit(
+    checkpoint: str, fit: CheckpointFit, num_classes: int, in_chans: int
+) -> None:
+    if fit.checkpoint_classes:
+        logger.warning(
+            "Checkpoint '%s' has a classifier of %d classes but the data has %d classes; "
+            "training a fresh classifier head",
+            checkpoint, fit.checkpoint_classes, num_classes,
+        )  # fmt: skip
+    elif fit.checkpoint_classes == 0:
+        logger.info(
+            "Checkpoint '%s' has no classifier; training a fresh classifier head", checkpoint
+        )
+    if fit.checkpoint_in_chans:
+        logger.info(
+            "Adapted the first convolution of checkpoint '%s' from %d to %d input channels",
+            checkpoint, fit.checkpoint_in_chans, in_chans,
+        )  # fmt: skip
+    logger.info("Loaded the weights of checkpoint '%s'", checkpoint)
 
 
 def _cosine_schedule(optimizer, total_steps: int, warmup_steps: int):
@@ -182,9 +222,15 @@ def train_efficientnet(
         The checkpoint of the best epoch, the metrics (``top1``, ``best_epoch`` and
         per-epoch histories), and the validation predictions of the best epoch
         (``predicted``, ``expected``, ``class_names``) for the confusion matrix.
+
+    Raises:
+        TrainingConfigError: If an ``efficientnet`` parameter is invalid, or the checkpoint
+            does not fit the architecture. The images themselves are checked by the
+            ``validate_classification_images`` node that runs before this one.
     """
     import torch
 
+    check_efficientnet_params(params)
     torch.manual_seed(params["seed"])
     device = resolve_torch_device(params["device"])
     train_loader, val_loader, class_names = _build_loaders(image_root, params)

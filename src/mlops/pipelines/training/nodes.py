@@ -2,6 +2,11 @@
 
 from mlops.pipelines.training.efficientnet import train_efficientnet
 from mlops.pipelines.training.plots import plot_confusion_matrix
+from mlops.pipelines.training.validation import (
+    validate_classification_images,
+    validate_detection_dataset,
+    validate_table,
+)
 from mlops.pipelines.training.xgboost import split_table, train_xgboost
 from mlops.pipelines.training.yolo import train_yolo
 
@@ -11,4 +16,7 @@ __all__ = [
     "train_efficientnet",
     "train_xgboost",
     "train_yolo",
+    "validate_classification_images",
+    "validate_detection_dataset",
+    "validate_table",
 ]

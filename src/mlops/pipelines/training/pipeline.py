@@ -1,4 +1,11 @@
-"""The ``training`` pipeline: one branch per model, each writing a model file and metrics."""
+"""The ``training`` pipeline: one branch per model, each writing a model file and metrics.
+
+Each branch starts with a ``validate_*`` node whose output the next node consumes. Kedro's
+SequentialRunner runs nodes in the order of ``Pipeline.nodes``, which lists them by
+topological generation (``Pipeline.grouped_nodes`` in Kedro 1.x). The validate nodes read
+only raw data and parameters, so they share the first generation after data preparation,
+and all of them run before any branch splits or trains.
+"""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -8,6 +15,9 @@ from mlops.pipelines.training.nodes import (
     train_efficientnet,
     train_xgboost,
     train_yolo,
+    validate_classification_images,
+    validate_detection_dataset,
+    validate_table,
 )
 
 
@@ -16,8 +26,14 @@ def create_pipeline(**kwargs) -> Pipeline:
     xgboost = Pipeline(
         [
             Node(
-                func=split_table,
+                func=validate_table,
                 inputs=["tabular_raw", "params:xgboost"],
+                outputs="validated_table",
+                name="validate_table",
+            ),
+            Node(
+                func=split_table,
+                inputs=["validated_table", "params:xgboost"],
                 outputs=["xgboost_train", "xgboost_test"],
                 name="split_table",
             ),
@@ -33,8 +49,14 @@ def create_pipeline(**kwargs) -> Pipeline:
     yolo = Pipeline(
         [
             Node(
-                func=train_yolo,
+                func=validate_detection_dataset,
                 inputs=["detection_dataset", "params:yolo"],
+                outputs="validated_detection_dataset",
+                name="validate_detection_dataset",
+            ),
+            Node(
+                func=train_yolo,
+                inputs=["validated_detection_dataset", "params:yolo"],
                 outputs=[
                     "yolo_model",
                     "yolo_metrics",
@@ -50,8 +72,14 @@ def create_pipeline(**kwargs) -> Pipeline:
     efficientnet = Pipeline(
         [
             Node(
-                func=train_efficientnet,
+                func=validate_classification_images,
                 inputs=["classification_images", "params:efficientnet"],
+                outputs="validated_classification_images",
+                name="validate_classification_images",
+            ),
+            Node(
+                func=train_efficientnet,
+                inputs=["validated_classification_images", "params:efficientnet"],
                 outputs=["efficientnet_model", "efficientnet_metrics", "efficientnet_predictions"],
                 name="train_efficientnet",
             ),

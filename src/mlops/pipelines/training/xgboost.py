@@ -10,26 +10,17 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, mean_squared_error, r2_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
+from mlops.pipelines.training.validation.config import check_xgboost_params
+from mlops.pipelines.training.validation.errors import raise_data_problems
+from mlops.pipelines.training.validation.table import (
+    check_target_column,
+    encode_text_columns,
+    split_class_problems,
+)
+
 logger = logging.getLogger(__name__)
 
-TASKS = ("classification", "regression")
-
-
-class TrainingConfigError(ValueError):
-    """A training parameter or the training data does not fit the model's rules."""
-
-
-def _check_config(table: pd.DataFrame, params: dict[str, Any]) -> None:
-    if params["task"] not in TASKS:
-        raise TrainingConfigError(
-            f"xgboost.task is {params['task']!r}; expected one of {list(TASKS)}. "
-            "Set it in conf/base/parameters_training.yml."
-        )
-    if params["target"] not in table.columns:
-        raise TrainingConfigError(
-            f"xgboost.target is {params['target']!r}, which is not a column of the table "
-            f"(columns: {list(table.columns)}). Set xgboost.target to the column to predict."
-        )
+SPLIT_FIX = "Add rows of the classes listed, or change xgboost.test_size, then run again."
 
 
 def split_table(table: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -38,17 +29,29 @@ def split_table(table: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFra
     Classification splits are stratified on the target, so both splits keep its class mix.
 
     Args:
-        table: The raw table, with the target column named by ``params["target"]``.
+        table: The validated table, with the target column named by ``params["target"]``.
         params: ``xgboost`` parameters: ``target``, ``task``, ``test_size``, ``seed``.
 
     Returns:
         The train rows and the test rows.
+
+    Raises:
+        TrainingConfigError: If a parameter is invalid or the target column is missing.
+        DataValidationError: If a class has no rows in the train or the test split.
     """
-    _check_config(table, params)
-    stratify = table[params["target"]] if params["task"] == "classification" else None
+    check_xgboost_params(params)
+    check_target_column(table, params)
+    classification = params["task"] == "classification"
     train, test = train_test_split(
-        table, test_size=params["test_size"], random_state=params["seed"], stratify=stratify
+        table,
+        test_size=params["test_size"],
+        random_state=params["seed"],
+        stratify=table[params["target"]] if classification else None,
     )
+    if classification:
+        raise_data_problems(
+            "Split of the table", split_class_problems(train, test, params), SPLIT_FIX
+        )
     logger.info("Split %d rows into %d train and %d test rows", len(table), len(train), len(test))
     return train, test
 
@@ -57,10 +60,20 @@ def _features_and_target(table: pd.DataFrame, target: str) -> tuple[pd.DataFrame
     return table.drop(columns=[target]), table[target]
 
 
+def _estimator_arguments(features: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any]:
+    arguments = {**params["model"], "random_state": params["seed"]}
+    if any(isinstance(dtype, pd.CategoricalDtype) for dtype in features.dtypes):
+        arguments["enable_categorical"] = True
+    return arguments
+
+
 def train_xgboost(
     train: pd.DataFrame, test: pd.DataFrame, params: dict[str, Any]
 ) -> tuple[Any, dict[str, float]]:
     """Fit an XGBoost model on the train rows and evaluate it on the test rows.
+
+    Text columns become ``category`` columns when ``text_columns`` is ``category``, and the
+    estimator then trains with ``enable_categorical=True``.
 
     Args:
         train: Train rows, features and target.
@@ -73,13 +86,16 @@ def train_xgboost(
     """
     from xgboost import XGBClassifier, XGBRegressor
 
-    _check_config(train, params)
-    features, target = _features_and_target(train, params["target"])
+    check_xgboost_params(params)
+    check_target_column(train, params)
+    features, target = _features_and_target(encode_text_columns(train, params), params["target"])
     estimator_class = XGBClassifier if params["task"] == "classification" else XGBRegressor
-    model = estimator_class(**params["model"], random_state=params["seed"])
+    model = estimator_class(**_estimator_arguments(features, params))
     model.fit(features, target)
 
-    test_features, test_target = _features_and_target(test, params["target"])
+    test_features, test_target = _features_and_target(
+        encode_text_columns(test, params), params["target"]
+    )
     if params["task"] == "classification":
         metrics = _classification_metrics(model, test_features, test_target)
     else:

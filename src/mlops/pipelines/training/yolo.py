@@ -12,6 +12,9 @@ from typing import Any
 import pandas as pd
 
 from mlops.pipelines.training.devices import ultralytics_device
+from mlops.pipelines.training.validation.config import check_yolo_params
+from mlops.pipelines.training.validation.errors import raise_config_problems
+from mlops.pipelines.training.validation.models import yolo_model_problems
 
 logger = logging.getLogger(__name__)
 
@@ -91,26 +94,14 @@ def _log_epoch(trainer: Any) -> None:
 
 
 def _model_source(params: dict[str, Any]) -> str:
-    """Return the yaml or local weights to build the model from, refusing downloads.
+    """Return the local weights or the model yaml to build the model from.
 
-    ultralytics downloads any ``.pt`` name it cannot find locally, so weights must be an
-    existing file and ``model`` must be a model yaml.
+    ultralytics downloads any model file that it cannot find locally, so this raises a
+    ``TrainingConfigError`` unless ``weights`` is a local file or ``model`` is a model
+    yaml that resolves offline.
     """
-    weights = params.get("weights")
-    if weights:
-        if not Path(weights).is_file():
-            raise FileNotFoundError(
-                f"yolo.weights is {weights!r}, which is not a file. Point it at local "
-                "YOLO weights, or set it to null to train yolo.model from scratch."
-            )
-        return str(weights)
-    model = str(params["model"])
-    if not model.endswith((".yaml", ".yml")):
-        raise ValueError(
-            f"yolo.model is {model!r}; expected a model yaml such as yolov8n.yaml. To start "
-            "from weights, set yolo.weights to a local .pt file."
-        )
-    return model
+    raise_config_problems("yolo", yolo_model_problems(params))
+    return str(params["weights"]) if params.get("weights") else str(params["model"])
 
 
 def _load_model(params: dict[str, Any]):
@@ -156,6 +147,27 @@ def _read_plots(save_dir: Path) -> dict[str, Any]:
     return plots
 
 
+def _train_arguments(data_yaml: str, params: dict[str, Any], project_dir: str) -> dict[str, Any]:
+    """Return the ``model.train()`` arguments that the node sets; ``train_args`` adds others."""
+    return {
+        "data": data_yaml,
+        "epochs": params["epochs"],
+        "imgsz": params["imgsz"],
+        "batch": params["batch"],
+        "device": ultralytics_device(params["device"]),
+        "seed": params["seed"],
+        "deterministic": True,
+        "patience": params["patience"],
+        "workers": params["workers"],
+        "amp": params["amp"],
+        "project": project_dir,
+        "name": "train",
+        "exist_ok": True,
+        "plots": True,
+        "verbose": False,
+    }
+
+
 def train_yolo(
     data_yaml: str, params: dict[str, Any]
 ) -> tuple[bytes, dict[str, Any], pd.DataFrame, Any, Any]:
@@ -171,26 +183,17 @@ def train_yolo(
         ``recall``, ``map50``, ``map50_95`` on the validation split and per-epoch
         histories), ultralytics' ``results.csv`` table, and the confusion matrix and
         precision-recall curve images.
+
+    Raises:
+        TrainingConfigError: If a ``yolo`` parameter is invalid. The data set itself is
+            checked by the ``validate_detection_dataset`` node that runs before this one.
     """
+    check_yolo_params(params)
     model = _load_model(params)
     _provide_plot_fonts()
     with tempfile.TemporaryDirectory(prefix="yolo-train-") as project_dir:
         model.train(
-            data=data_yaml,
-            epochs=params["epochs"],
-            imgsz=params["imgsz"],
-            batch=params["batch"],
-            device=ultralytics_device(params["device"]),
-            seed=params["seed"],
-            deterministic=True,
-            patience=params["patience"],
-            workers=params["workers"],
-            amp=params["amp"],
-            project=project_dir,
-            name="train",
-            exist_ok=True,
-            plots=True,
-            verbose=False,
+            **_train_arguments(data_yaml, params, project_dir),
             **params.get("train_args", {}),
         )
         trainer = model.trainer
