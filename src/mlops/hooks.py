@@ -1,29 +1,102 @@
-"""Kedro hooks that protect the session's MLflow run and summarise it at the end."""
+"""Kedro hooks that prepare, protect and close the session's MLflow run.
+
+``MlflowSessionHook`` is kedro-mlflow's hook (registered here instead of through its
+entry point) with an error path that never hides the pipeline's error.
+``SessionRunHook`` checks the store before the run starts, guards the run while nodes
+run, stops on SIGINT/SIGTERM through the error path, and tags the session's model
+versions with its outcome.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
+import mlflow
+from kedro.config import MissingConfigException
+from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
+from kedro.io import SharedMemoryDataCatalog
 from kedro.pipeline.node import Node
+from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
 
-from mlops.tracking import SessionRunGuard, format_run_summary
+from mlops.interrupts import InterruptHandler, PipelineInterrupted
+from mlops.store import check_server_reachable, prepare_sqlite_store
+from mlops.tracking import SessionRunGuard, format_run_summary, tag_run_versions
 
 logger = logging.getLogger(__name__)
 
+MLFLOW_CONFIG_PATTERNS = ["mlflow*", "mlflow*/**", "**/mlflow*"]
+
+
+class RunnerNotSupportedError(Exception):
+    """The requested Kedro runner cannot log into one MLflow run."""
+
+
+class MlflowSessionHook(MlflowHook):
+    """kedro-mlflow's hook, whose error path ends the run and never raises.
+
+    kedro-mlflow 2.0.3 raises from ``on_pipeline_error`` when no run is active in the
+    thread, and MLflow raises when the store is unreachable. Either would replace the
+    pipeline's error. An interrupted pipeline ends its run as KILLED instead of FAILED.
+    """
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception, run_params, pipeline, catalog) -> None:
+        try:
+            super().on_pipeline_error(error, run_params, pipeline, catalog)
+            if isinstance(error, PipelineInterrupted) and getattr(self, "run_id", None):
+                mlflow.MlflowClient().set_terminated(self.run_id, "KILLED")
+        except Exception:
+            logger.exception(
+                "Could not close MLflow run %s after the pipeline failed; the pipeline's "
+                "own error follows",
+                getattr(self, "run_id", None),
+            )
+
 
 class SessionRunHook:
-    """Guard the MLflow run kedro-mlflow opens and log its summary when it ends.
+    """Prepare the store, guard the MLflow run kedro-mlflow opens, and close it cleanly.
 
-    The hook implementations are ordered (``trylast``, ``tryfirst``) around kedro-mlflow's,
-    which start the run before ``before_pipeline_run`` here and end it after
-    ``after_pipeline_run`` and ``on_pipeline_error`` here. The run is therefore active
-    from the first node to the summary.
+    The hook implementations are ordered (``tryfirst``, ``trylast``) around
+    ``MlflowSessionHook``'s, which start the run before ``before_pipeline_run`` here and
+    end it after ``after_pipeline_run`` and ``on_pipeline_error`` here. The run is
+    therefore active from the first node to the summary.
     """
 
     def __init__(self) -> None:
         self._guard: SessionRunGuard | None = None
+        self._interrupts = InterruptHandler()
+
+    @hook_impl(tryfirst=True)
+    def after_context_created(self, context: KedroContext) -> None:
+        if mlflow.active_run() is not None:
+            return  # kedro-mlflow reuses a run started by the caller, in its store
+        config = _mlflow_config(context)
+        server = config.get("server") or {}
+        # The same fallback as kedro-mlflow: the environment variable, else its default.
+        uri = server.get("mlflow_tracking_uri") or os.environ.get("MLFLOW_TRACKING_URI")
+        if not uri:
+            return
+        check_server_reachable(uri)
+        experiment = (config.get("tracking") or {}).get("experiment") or {}
+        prepare_sqlite_store(
+            uri,
+            experiment_name=experiment.get("name") or context._package_name or "Default",
+            artifact_location=_artifact_location(context.project_path, experiment),
+        )
+
+    @hook_impl
+    def after_catalog_created(self, catalog: Any) -> None:
+        if isinstance(catalog, SharedMemoryDataCatalog):
+            raise RunnerNotSupportedError(
+                "ParallelRunner is not supported: it runs nodes in worker processes, where "
+                "kedro-mlflow's hooks do not log parameters and artifacts into the session's "
+                "MLflow run. Use the default SequentialRunner or --runner ThreadRunner."
+            )
 
     @hook_impl(trylast=True)
     def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
@@ -32,11 +105,14 @@ class SessionRunHook:
             logger.info("No MLflow run is active: tracking is off for this pipeline")
             return
         self._guard.export_environment()
+        self._interrupts.install()
 
     @hook_impl
     def after_node_run(self, node: Node) -> None:
         if self._guard is not None:
             self._guard.restore(f"Node '{node.name}'")
+        # A library may catch the interruption raised inside a node and go on.
+        self._interrupts.raise_if_received()
 
     @hook_impl
     def on_node_error(self, error: Exception, node: Node) -> None:
@@ -51,21 +127,65 @@ class SessionRunHook:
 
     @hook_impl(tryfirst=True)
     def after_pipeline_run(self) -> None:
-        self._finish("FINISHED")
+        self._finish("FINISHED", error=None)
 
     @hook_impl(tryfirst=True)
     def on_pipeline_error(self, error: Exception) -> None:
+        status = "KILLED" if isinstance(error, PipelineInterrupted) else "FAILED"
         try:
-            self._finish("FAILED")
+            self._finish(status, error=error)
         except Exception:
             logger.exception("Could not summarise the session run after the pipeline failed")
 
-    def _finish(self, status: str) -> None:
+    def _finish(self, status: str, error: Exception | None) -> None:
+        self._interrupts.uninstall()
+        self._interrupts.received = None
         guard, self._guard = self._guard, None
         if guard is None:
             return
         try:
-            guard.restore("The pipeline")
+            if error is not None:
+                # Repairs are best effort here: the versions must be tagged regardless.
+                _log_errors(guard.restore, "The pipeline")
+                _tag_incomplete_versions(guard.run_id, error)
+            else:
+                guard.restore("The pipeline")
+                tag_run_versions(guard.run_id, "complete")
             logger.info("%s", format_run_summary(guard.run_id, status))
         finally:
             guard.close()
+
+
+def _log_errors(function, *args) -> None:
+    try:
+        function(*args)
+    except Exception:
+        logger.exception("Could not repair the session run after the pipeline failed")
+
+
+def _tag_incomplete_versions(run_id: str, error: Exception) -> None:
+    tagged = tag_run_versions(run_id, "incomplete", error=f"{type(error).__name__}: {error}")
+    if tagged:
+        logger.warning(
+            "The pipeline failed after registering %s. They are tagged "
+            "mlops.session_status=incomplete; do not promote or serve them.",
+            ", ".join(tagged),
+        )
+
+
+def _mlflow_config(context: KedroContext) -> dict[str, Any]:
+    loader = context.config_loader
+    loader.config_patterns.setdefault("mlflow", MLFLOW_CONFIG_PATTERNS)
+    try:
+        return dict(loader["mlflow"] or {})
+    except MissingConfigException:  # no mlflow.yml: kedro-mlflow's defaults apply
+        return {}
+
+
+def _artifact_location(project_path: Path, experiment: dict[str, Any]) -> str | None:
+    # Resolved as kedro-mlflow resolves it: a relative path is relative to the project.
+    location = (experiment.get("create_experiment_kwargs") or {}).get("artifact_location")
+    if not location or urlparse(str(location)).scheme:
+        return location
+    path = Path(location)
+    return (path if path.is_absolute() else Path(project_path) / path).as_uri()

@@ -3,13 +3,16 @@
 See https://docs.kedro.org/en/stable/configure/configuration_basics/ for the defaults.
 """
 
-from mlops.hooks import SessionRunHook
+from mlops.hooks import MlflowSessionHook, SessionRunHook
 from mlops.offline import configure_offline_environment
 
 configure_offline_environment()
 
-# kedro-mlflow's hooks come from its entry point; this hook guards the run it opens.
-HOOKS = (SessionRunHook(),)
+# kedro-mlflow's hook is registered here, as MlflowSessionHook, instead of through its
+# entry point, so that its error path cannot hide the pipeline's error. SessionRunHook
+# guards the run it opens.
+HOOKS = (MlflowSessionHook(), SessionRunHook())
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow", "kedro-mlflow")
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

@@ -21,6 +21,10 @@ from mlflow.utils.autologging_utils import AUTOLOGGING_INTEGRATIONS
 logger = logging.getLogger(__name__)
 
 REGISTRATION_TAG_PREFIX = "mlops.registration."
+# Model version tag saying whether the session that registered the version completed.
+SESSION_STATUS_TAG = "mlops.session_status"
+SESSION_ERROR_TAG = "mlops.session_error"
+MAX_TAG_ERROR_LENGTH = 500
 
 
 @contextmanager
@@ -49,6 +53,34 @@ def record_registration(model_key: str, outcome: str) -> None:
     """
     if mlflow.active_run() is not None:
         mlflow.set_tag(f"{REGISTRATION_TAG_PREFIX}{model_key}", outcome)
+
+
+def tag_run_versions(run_id: str, status: str, error: str | None = None) -> list[str]:
+    """Tag every model version registered from ``run_id`` with the session's outcome.
+
+    A session registers its models one node at a time, so a failure after the first
+    registration would leave versions that look as good as any other. The tag
+    ``mlops.session_status`` (``complete`` or ``incomplete``) tells them apart, and
+    ``mlops.session_error`` keeps the start of the error.
+
+    Args:
+        run_id: The session run.
+        status: ``complete`` or ``incomplete``.
+        error: The pipeline's error, for an incomplete session.
+
+    Returns:
+        The tagged versions, as ``name version N``.
+    """
+    client = mlflow.MlflowClient()
+    tagged = []
+    for version in client.search_model_versions(f"run_id = '{run_id}'"):
+        client.set_model_version_tag(version.name, version.version, SESSION_STATUS_TAG, status)
+        if error is not None:
+            client.set_model_version_tag(
+                version.name, version.version, SESSION_ERROR_TAG, error[:MAX_TAG_ERROR_LENGTH]
+            )
+        tagged.append(f"{version.name} version {version.version}")
+    return tagged
 
 
 def _autologging_states() -> dict[str, bool]:
