@@ -36,8 +36,17 @@ def log_xgboost_model(model_file: ModelFile, name: str) -> ModelInfo:
     """Log an XGBoost estimator with the ``xgboost`` flavor, its signature from the features."""
     booster = model_file.model.get_booster()
     features = booster.feature_names or [f"f{index}" for index in range(booster.num_features())]
+    feature_types = booster.feature_types or ["float"] * len(features)
+    # NOTE: MLflow's xgboost pyfunc passes "string" columns on as object dtype, which
+    # XGBoost rejects. Load a categorical model with mlflow.xgboost and cast those
+    # columns to pandas category before predicting.
     signature = ModelSignature(
-        inputs=Schema([ColSpec("double", feature) for feature in features]),
+        inputs=Schema(
+            [
+                ColSpec("string" if kind == "c" else "double", feature)
+                for feature, kind in zip(features, feature_types, strict=True)
+            ]
+        ),
         outputs=Schema([ColSpec("double")]),
     )
     return mlflow.xgboost.log_model(
