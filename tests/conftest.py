@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import mlflow
 import pytest
-from helpers import REPO_ROOT
+from helpers import copy_project
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -35,21 +34,9 @@ def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_store: Path) -> Path:
-    """Return a fresh copy of the project (conf, data folders) with the cwd set to it.
-
-    The package is imported from the installed ``mlops``; the empty ``src`` folder is
-    there because Kedro requires the source folder that ``pyproject.toml`` names.
-    """
+    """Return a fresh copy of the project (conf, data folders) with the cwd set to it."""
     root = tmp_path / "project"
-    root.mkdir()
-    shutil.copytree(REPO_ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
-    (root / "conf" / "local").mkdir()
-    for name in ("pyproject.toml", ".telemetry"):
-        shutil.copy(REPO_ROOT / name, root / name)
-    (root / "src").mkdir()
-    shutil.copy(empty_store, root / "mlflow.db")
-    for layer in ("01_raw", "05_model_input", "06_models", "07_model_output", "08_reporting"):
-        (root / "data" / layer).mkdir(parents=True)
+    copy_project(root, empty_store)
     monkeypatch.chdir(root)
     return root
 

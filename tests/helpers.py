@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,23 @@ MODEL_WRITERS = {
     "yolo": write_yolo_model,
     "efficientnet": write_efficientnet_checkpoint,
 }
+
+
+def copy_project(root: Path, empty_store: Path) -> None:
+    """Copy the project's configuration to ``root``, with an empty store and data folders.
+
+    The package is imported from the installed ``mlops``; the empty ``src`` folder is
+    there because Kedro requires the source folder that ``pyproject.toml`` names.
+    """
+    root.mkdir(parents=True)
+    shutil.copytree(REPO_ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
+    (root / "conf" / "local").mkdir()
+    for name in ("pyproject.toml", ".telemetry"):
+        shutil.copy(REPO_ROOT / name, root / name)
+    (root / "src").mkdir()
+    shutil.copy(empty_store, root / "mlflow.db")
+    for layer in ("01_raw", "05_model_input", "06_models", "07_model_output", "08_reporting"):
+        (root / "data" / layer).mkdir(parents=True)
 
 
 NETGUARD_DIR = Path(__file__).parent / "netguard"

@@ -34,8 +34,11 @@ class YOLODetector(mlflow.pyfunc.PythonModel):
     """Boxes, classes and scores predicted by YOLO weights logged as the ``weights`` artifact."""
 
     def load_context(self, context: mlflow.pyfunc.PythonModelContext) -> None:
-        # Set before ultralytics is imported: no usage events, no online checks.
+        # Set before ultralytics is imported: no usage events, no online checks, and no
+        # pip install when a request contains data that Pillow cannot identify (ultralytics
+        # then tries to install pi-heif).
         os.environ.setdefault("YOLO_OFFLINE", "1")
+        os.environ.setdefault("YOLO_AUTOINSTALL", "false")
         from ultralytics import YOLO
 
         config = (context.model_config or {}).get("yolo", {})
