@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import textwrap
 
 import pytest
@@ -21,7 +22,7 @@ samples = {"xgboost": table, "yolo": pd.DataFrame({"image": [canvas]}),
            "efficientnet": pd.DataFrame({"image": [image]})}
 outputs = {}
 for name, sample in samples.items():
-    output = mlflow.pyfunc.load_model(f"models:/{name}/1").predict(sample)
+    output = mlflow.pyfunc.load_model(f"models:/{name}@champion").predict(sample)
     outputs[name] = {"rows": len(output), "columns": list(getattr(output, "columns", []))}
 print(json.dumps(outputs))
 """
@@ -58,7 +59,12 @@ def test_ci_run_trains_and_registers_all_offline(project, tracking, tmp_path):
     for model in MODELS:
         versions = tracking.search_model_versions(f"name='{model}'")
         assert [version.run_id for version in versions] == [run.info.run_id], model
-        assert f"registered {model} version 1" in result.stderr
+        assert f"registered {model} version 1, promoted to champion" in result.stderr
+        version = tracking.get_model_version(model, "1")
+        assert sorted(version.aliases) == ["challenger", "champion"], model
+        assert version.tags["mlops.session_status"] == "complete", model
+    inputs = {item.dataset.name for item in run.inputs.dataset_inputs}
+    assert inputs == {"tabular_raw", "classification_images", "detection_dataset"}
     metrics = run.data.metrics
     for name in ("xgboost.roc_auc", "yolo.map50", "yolo.map50_95", "efficientnet.top1"):
         assert name in metrics, name
@@ -121,15 +127,62 @@ def test_network_guard_blocks_outside_hosts(project, tmp_path):
     assert "getaddrinfo 'example.com'" in network_log.read_text()
 
 
-def test_second_run_reuses_data_and_adds_version(project, tracking):
+def _git_commit_all(project):
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "conf", "pyproject.toml"],
+        ["git", "-c", "user.name=test", "-c", "user.email=test@localhost", "commit", "-qm", "c"],
+    ):
+        subprocess.run(command, cwd=project, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
+    )
+    return head.stdout.strip()
+
+
+def _xgboost_version(tracking, number):
+    return tracking.get_model_version("xgboost", str(number))
+
+
+def test_ci_runs_promote_through_gate_only(project, tracking):
+    commit = _git_commit_all(project)
     assert run_kedro(project, "--env", "ci", "--tags", "xgboost").returncode == 0
     raw = project / "data/01_raw/breast_cancer.csv"
     modified = raw.stat().st_mtime_ns
 
-    result = run_kedro(project, "--env", "ci", "--tags", "xgboost")
+    first = _xgboost_version(tracking, 1)
+    assert sorted(first.aliases) == ["challenger", "champion"]
+    assert first.tags["promotion"] == "promoted"
+    assert "first version" in first.tags["promotion.reason"]
 
-    assert result.returncode == 0, result.stderr
+    # The same data and seed give the same ROC AUC: a tie passes only without a margin.
+    tie_passes = run_kedro(
+        project, "--env", "ci", "--tags", "xgboost",
+        "--params", "registry.xgboost.promotion.min_improvement=0",
+    )  # fmt: skip
+    assert tie_passes.returncode == 0, tie_passes.stderr[-3000:]
     assert raw.stat().st_mtime_ns == modified
-    assert "Using the existing data" in result.stderr
-    versions = tracking.search_model_versions("name='xgboost'")
-    assert sorted(version.version for version in versions) == [1, 2]
+    assert "Using the existing data" in tie_passes.stderr
+    second = _xgboost_version(tracking, 2)
+    assert sorted(second.aliases) == ["challenger", "champion"]
+    assert second.tags["promotion.champion_version"] == "1"
+
+    tie_fails = run_kedro(project, "--env", "ci", "--tags", "xgboost")
+    assert tie_fails.returncode == 0, tie_fails.stderr[-3000:]
+    third = _xgboost_version(tracking, 3)
+    assert third.aliases == ["challenger"]
+    assert third.tags["promotion"] == "kept"
+    assert "improvement 0, min 0.001" in third.tags["promotion.reason"]
+    assert third.tags["promotion.champion_value"] == third.tags["promotion.challenger_value"]
+    assert _xgboost_version(tracking, 2).aliases == ["champion"]
+    assert "xgboost: registered xgboost version 3, not promoted" in tie_fails.stderr
+
+    assert third.tags["git_commit"] == commit
+    assert third.tags["git_dirty"] == "false"
+    assert third.tags["kedro_env"] == "ci"
+    assert third.tags["kedro_command"].startswith("kedro run")
+    assert third.tags["mlops_version"]
+    run = tracking.get_run(third.run_id)
+    [data_input] = run.inputs.dataset_inputs
+    assert data_input.dataset.name == "tabular_raw"
+    assert third.tags["dataset.tabular_raw"] == data_input.dataset.digest

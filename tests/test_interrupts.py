@@ -17,7 +17,10 @@ from mlops.interrupts import InterruptHandler, PipelineInterrupted
 # log line that shows its training loop is running.
 TRAINING_RUNS = {
     "yolo": (["--tags", "yolo", "--params", "yolo.epochs=50"], "YOLO epoch 1/"),
-    "efficientnet": (["--tags", "efficientnet", "--params", "efficientnet.epochs=30"], "Train: 1 ["),
+    "efficientnet": (
+        ["--tags", "efficientnet", "--params", "efficientnet.epochs=30"],
+        "Train: 1 [",
+    ),
 }
 
 

@@ -36,7 +36,9 @@ def test_repository_tracks_no_secrets():
         if not path.is_file() or path.suffix in {".png", ".db", ".pt"}:
             continue
         text = path.read_text(encoding="utf-8", errors="ignore")
-        found += [f"{path.name}: {kind}" for kind, rule in SECRET_PATTERNS.items() if rule.search(text)]
+        found += [
+            f"{path.name}: {kind}" for kind, rule in SECRET_PATTERNS.items() if rule.search(text)
+        ]
     assert found == []
 
 

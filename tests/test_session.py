@@ -78,7 +78,8 @@ def test_session_failed_registration_tags_earlier_versions(session_project, trac
     for version in versions:
         assert version.tags["mlops.session_status"] == "incomplete"
         assert "invalid/name" in version.tags["mlops.session_error"]
-        assert version.aliases == []
+        assert tracking.get_model_version(version.name, version.version).aliases == []
+        assert "mlops.pending_aliases" not in version.tags
 
 
 def test_session_success_tags_versions_complete(session_project, tracking):

@@ -24,8 +24,14 @@ from kedro.pipeline.node import Node
 from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
 
 from mlops.interrupts import InterruptHandler, PipelineInterrupted
+from mlops.lineage import lineage_tags
 from mlops.store import check_server_reachable, prepare_sqlite_store
-from mlops.tracking import SessionRunGuard, format_run_summary, tag_run_versions
+from mlops.tracking import (
+    SessionRunGuard,
+    complete_run_versions,
+    format_run_summary,
+    mark_run_versions_incomplete,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +76,12 @@ class SessionRunHook:
     def __init__(self) -> None:
         self._guard: SessionRunGuard | None = None
         self._interrupts = InterruptHandler()
+        self._kedro_env: str | None = None
 
     @hook_impl(tryfirst=True)
     def after_context_created(self, context: KedroContext) -> None:
+        loader = context.config_loader
+        self._kedro_env = getattr(loader, "env", None) or getattr(loader, "default_run_env", None)
         if mlflow.active_run() is not None:
             return  # kedro-mlflow reuses a run started by the caller, in its store
         config = _mlflow_config(context)
@@ -105,6 +114,7 @@ class SessionRunHook:
             logger.info("No MLflow run is active: tracking is off for this pipeline")
             return
         self._guard.export_environment()
+        mlflow.set_tags(lineage_tags(Path(run_params["project_path"]), self._kedro_env))
         self._interrupts.install()
 
     @hook_impl
@@ -150,7 +160,7 @@ class SessionRunHook:
                 _tag_incomplete_versions(guard.run_id, error)
             else:
                 guard.restore("The pipeline")
-                tag_run_versions(guard.run_id, "complete")
+                complete_run_versions(guard.run_id)
             logger.info("%s", format_run_summary(guard.run_id, status))
         finally:
             guard.close()
@@ -164,11 +174,11 @@ def _log_errors(function, *args) -> None:
 
 
 def _tag_incomplete_versions(run_id: str, error: Exception) -> None:
-    tagged = tag_run_versions(run_id, "incomplete", error=f"{type(error).__name__}: {error}")
+    tagged = mark_run_versions_incomplete(run_id, f"{type(error).__name__}: {error}")
     if tagged:
         logger.warning(
             "The pipeline failed after registering %s. They are tagged "
-            "mlops.session_status=incomplete; do not promote or serve them.",
+            "mlops.session_status=incomplete and no alias moved; do not serve them.",
             ", ".join(tagged),
         )
 

@@ -21,10 +21,14 @@ from mlflow.utils.autologging_utils import AUTOLOGGING_INTEGRATIONS
 logger = logging.getLogger(__name__)
 
 REGISTRATION_TAG_PREFIX = "mlops.registration."
-# Model version tag saying whether the session that registered the version completed.
+# Model version tag recording whether the session that registered the version completed.
 SESSION_STATUS_TAG = "mlops.session_status"
 SESSION_ERROR_TAG = "mlops.session_error"
 MAX_TAG_ERROR_LENGTH = 500
+# Aliases of a version registered in a session, set only when the session completes.
+PENDING_ALIASES_TAG = "mlops.pending_aliases"
+
+_session_run: dict[str, str | None] = {"id": None}
 
 
 @contextmanager
@@ -55,32 +59,73 @@ def record_registration(model_key: str, outcome: str) -> None:
         mlflow.set_tag(f"{REGISTRATION_TAG_PREFIX}{model_key}", outcome)
 
 
-def tag_run_versions(run_id: str, status: str, error: str | None = None) -> list[str]:
-    """Tag every model version registered from ``run_id`` with the session's outcome.
+def session_run_id() -> str | None:
+    """Return the run of the Kedro session in progress in this process, or None."""
+    return _session_run["id"]
 
-    A session registers its models one node at a time, so a failure after the first
-    registration would leave versions that look as good as any other. The tag
-    ``mlops.session_status`` (``complete`` or ``incomplete``) tells them apart, and
-    ``mlops.session_error`` keeps the start of the error.
 
-    Args:
-        run_id: The session run.
-        status: ``complete`` or ``incomplete``.
-        error: The pipeline's error, for an incomplete session.
+def set_aliases_when_complete(name: str, version: str | int, aliases: list[str]) -> bool:
+    """Set ``aliases`` on a model version now, or when the session's run completes.
+
+    Inside a Kedro session the aliases wait in the version tag ``mlops.pending_aliases``
+    until the pipeline succeeds, so a session that fails after registering a model moves
+    no alias. Outside a session they are set at once.
 
     Returns:
-        The tagged versions, as ``name version N``.
+        True if the aliases were set now, False if they wait for the session to complete.
     """
     client = mlflow.MlflowClient()
-    tagged = []
+    active = mlflow.active_run()
+    if active is not None and active.info.run_id == session_run_id():
+        client.set_model_version_tag(name, str(version), PENDING_ALIASES_TAG, ",".join(aliases))
+        return False
+    for alias in aliases:
+        client.set_registered_model_alias(name, alias, str(version))
+    return True
+
+
+def complete_run_versions(run_id: str) -> list[str]:
+    """Tag the versions registered from ``run_id`` as complete and set their pending aliases.
+
+    Returns:
+        The versions, as ``name version N``.
+    """
+    client = mlflow.MlflowClient()
+    completed = []
     for version in client.search_model_versions(f"run_id = '{run_id}'"):
-        client.set_model_version_tag(version.name, version.version, SESSION_STATUS_TAG, status)
-        if error is not None:
-            client.set_model_version_tag(
-                version.name, version.version, SESSION_ERROR_TAG, error[:MAX_TAG_ERROR_LENGTH]
-            )
-        tagged.append(f"{version.name} version {version.version}")
-    return tagged
+        pending = version.tags.get(PENDING_ALIASES_TAG, "")
+        for alias in filter(None, pending.split(",")):
+            client.set_registered_model_alias(version.name, alias, version.version)
+        if pending:
+            client.delete_model_version_tag(version.name, version.version, PENDING_ALIASES_TAG)
+        client.set_model_version_tag(version.name, version.version, SESSION_STATUS_TAG, "complete")
+        completed.append(f"{version.name} version {version.version}")
+    return completed
+
+
+def mark_run_versions_incomplete(run_id: str, error: str) -> list[str]:
+    """Tag the versions registered from ``run_id`` as incomplete and drop their pending aliases.
+
+    A session registers its models one node at a time, so a failure after the first
+    registration leaves versions that look as good as any other. The tags
+    ``mlops.session_status=incomplete`` and ``mlops.session_error`` tell them apart.
+
+    Returns:
+        The versions, as ``name version N``.
+    """
+    client = mlflow.MlflowClient()
+    marked = []
+    for version in client.search_model_versions(f"run_id = '{run_id}'"):
+        if PENDING_ALIASES_TAG in version.tags:
+            client.delete_model_version_tag(version.name, version.version, PENDING_ALIASES_TAG)
+        client.set_model_version_tag(
+            version.name, version.version, SESSION_STATUS_TAG, "incomplete"
+        )
+        client.set_model_version_tag(
+            version.name, version.version, SESSION_ERROR_TAG, error[:MAX_TAG_ERROR_LENGTH]
+        )
+        marked.append(f"{version.name} version {version.version}")
+    return marked
 
 
 def _autologging_states() -> dict[str, bool]:
@@ -143,9 +188,11 @@ class SessionRunGuard:
         for name, value in values.items():
             self._saved_environment.setdefault(name, os.environ.get(name))
             os.environ[name] = value
+        _session_run["id"] = self.run_id
 
     def close(self) -> None:
         """Give the environment variables back the values they had before the session."""
+        _session_run["id"] = None
         for name, value in self._saved_environment.items():
             if value is None:
                 os.environ.pop(name, None)

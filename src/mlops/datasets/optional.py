@@ -43,20 +43,11 @@ def _raise_if_empty_file(dataset: AbstractDataset, error: DatasetError) -> None:
         ) from error
 
 
-class OptionalDataset(AbstractDataset):
-    """Wrap a dataset whose data may not exist yet, such as a placeholder model file.
+class DatasetWrapper(AbstractDataset):
+    """Base of the datasets that wrap another one, given as a catalog definition.
 
-    Loading returns a ``MissingFile`` with the wrapped dataset's path when its data does
-    not exist, so the consuming node decides how to skip it. Data that exists but
-    cannot be read still raises, since a corrupt file must not pass for a missing one.
-
-    Example in ``catalog.yml``::
-
-        yolo_model:
-          type: mlops.datasets.OptionalDataset
-          dataset:
-            type: mlops.datasets.YOLOWeightsDataset
-            filepath: data/06_models/yolo.pt
+    Loading, saving and the existence check pass through to the wrapped dataset, so a
+    subclass overrides only what it changes.
     """
 
     def __init__(
@@ -74,10 +65,6 @@ class OptionalDataset(AbstractDataset):
         self.metadata = metadata
 
     def load(self) -> Any:
-        if not self._dataset.exists():
-            location = _location(self._dataset)
-            logger.debug("Optional data at '%s' does not exist", location)
-            return MissingFile(location)
         return self._dataset.load()
 
     def save(self, data: Any) -> None:
@@ -90,27 +77,37 @@ class OptionalDataset(AbstractDataset):
         return {"dataset": self._dataset._describe()}
 
 
-class KeepExistingDataset(AbstractDataset):
+class OptionalDataset(DatasetWrapper):
+    """Wrap a dataset whose data may not exist yet, such as a placeholder model file.
+
+    Loading returns a ``MissingFile`` with the wrapped dataset's path when its data does
+    not exist, so the consuming node decides how to skip it. Data that exists but
+    cannot be read still raises, since a corrupt file must not pass for a missing one.
+
+    Example in ``catalog.yml``::
+
+        yolo_model:
+          type: mlops.datasets.OptionalDataset
+          dataset:
+            type: mlops.datasets.YOLOWeightsDataset
+            filepath: data/06_models/yolo.pt
+    """
+
+    def load(self) -> Any:
+        if not self._dataset.exists():
+            location = _location(self._dataset)
+            logger.debug("Optional data at '%s' does not exist", location)
+            return MissingFile(location)
+        return self._dataset.load()
+
+
+class KeepExistingDataset(DatasetWrapper):
     """Wrap a dataset so that saving leaves existing data untouched.
 
     Nodes that generate default data (the scikit-learn tables and images) write through
     this wrapper. The data is written on the first run and reused afterwards. A file or
     folder that a user put at the same path is never overwritten.
     """
-
-    def __init__(
-        self,
-        dataset: dict[str, Any] | AbstractDataset,
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
-        """Create the wrapper.
-
-        Args:
-            dataset: The wrapped dataset, as a catalog definition or an instance.
-            metadata: Free-form metadata, ignored by Kedro.
-        """
-        self._dataset = _build(dataset)
-        self.metadata = metadata
 
     def load(self) -> Any:
         try:
@@ -127,9 +124,3 @@ class KeepExistingDataset(AbstractDataset):
             )
             return
         self._dataset.save(data)
-
-    def _exists(self) -> bool:
-        return self._dataset.exists()
-
-    def _describe(self) -> dict[str, Any]:
-        return {"dataset": self._dataset._describe()}

@@ -10,15 +10,24 @@ import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import mlflow
+from mlflow.entities import Run
+from mlflow.exceptions import MlflowException
 from mlflow.models.model import ModelInfo
 
 from mlops.datasets.files import MissingFile, ModelFile
-from mlops.tracking import active_or_new_run, record_registration
+from mlops.lineage import lineage_tags
+from mlops.registry.promotion import CHAMPION, PromotionDecision, PromotionGate, decide_promotion
+from mlops.tracking import active_or_new_run, record_registration, set_aliases_when_complete
 
 logger = logging.getLogger(__name__)
+
+# Run tags copied to every version: set by the session hook (git, Kedro environment,
+# package version) and by kedro-mlflow (the `kedro run` command line).
+LINEAGE_TAGS = ("git_commit", "git_dirty", "kedro_env", "mlops_version", "kedro_command")
 
 
 class RegistryError(Exception):
@@ -36,6 +45,7 @@ class RegistrationResult:
         registered_model_name: Name in the MLflow Model Registry, when registered.
         version: The new version number, when registered.
         run_id: The MLflow run the version came from, when registered.
+        promotion: The promotion gate's decision, when a gate was applied.
     """
 
     model_key: str
@@ -44,12 +54,14 @@ class RegistrationResult:
     registered_model_name: str | None = None
     version: int | None = None
     run_id: str | None = None
+    promotion: PromotionDecision | None = None
 
     @property
     def summary(self) -> str:
         """One-line outcome, as shown in the run summary."""
         if self.status == "registered":
-            return f"registered {self.registered_model_name} version {self.version}"
+            registered = f"registered {self.registered_model_name} version {self.version}"
+            return f"{registered}, {self.promotion.summary}" if self.promotion else registered
         return f"skipped: {self.source_path} not found"
 
 
@@ -64,6 +76,45 @@ def scalar_metrics(metrics: Mapping[str, Any] | MissingFile | None) -> dict[str,
     }
 
 
+def _lineage_tags(run: Run) -> dict[str, str]:
+    """Return the version tags that record where the model came from.
+
+    A Kedro session has set the lineage tags on its run; outside a session they are
+    computed here from the working directory. The run's dataset inputs add one
+    ``dataset.<name>`` tag per input, holding its digest.
+    """
+    run = mlflow.get_run(run.info.run_id)
+    tags = {name: run.data.tags[name] for name in LINEAGE_TAGS if name in run.data.tags}
+    if "mlops_version" not in tags:
+        tags |= lineage_tags(Path.cwd())
+    inputs = run.inputs.dataset_inputs if run.inputs else []
+    tags |= {f"dataset.{item.dataset.name}": item.dataset.digest for item in inputs}
+    return tags
+
+
+def _current_champion(name: str, metric: str) -> tuple[int | None, float | None]:
+    client = mlflow.MlflowClient()
+    try:
+        champion = client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException:  # no champion yet, or no registered model of that name
+        return None, None
+    value = champion.tags.get(metric)
+    return int(champion.version), float(value) if value is not None else None
+
+
+def _promote(
+    name: str, version: str, tags: dict[str, str], gate: PromotionGate
+) -> PromotionDecision:
+    champion_version, champion_value = _current_champion(name, gate.metric)
+    challenger_value = float(tags[gate.metric]) if gate.metric in tags else None
+    decision = decide_promotion(gate, challenger_value, champion_value, champion_version)
+    client = mlflow.MlflowClient()
+    for tag, value in decision.tags.items():
+        client.set_model_version_tag(name, version, tag, value)
+    set_aliases_when_complete(name, version, decision.aliases)
+    return decision
+
+
 def register_model_file(
     model_file: ModelFile | MissingFile,
     *,
@@ -71,11 +122,16 @@ def register_model_file(
     registered_model_name: str,
     log_model: Callable[[ModelFile, str], ModelInfo],
     metrics: Mapping[str, Any] | MissingFile | None = None,
+    promotion: PromotionGate | None = None,
 ) -> RegistrationResult:
-    """Log ``model_file`` to the active run and register it as a new model version.
+    """Log ``model_file`` to the active run, register it as a new version and promote it.
 
     A missing file is skipped with one WARNING. The version is tagged with the run id,
-    the file's path and SHA-256, and the model's metrics as ``<model_key>.<metric>``.
+    the file's path and SHA-256, the model's metrics as ``<model_key>.<metric>``, the
+    lineage of the run (git commit, Kedro environment, package version, dataset
+    digests) and, with a ``promotion`` gate, the gate's decision. The new version gets
+    the alias ``challenger``, and ``champion`` if it passes the gate. Inside a Kedro
+    session the aliases are set when the session completes.
 
     Args:
         model_file: The model file, or ``MissingFile`` when it does not exist.
@@ -83,12 +139,13 @@ def register_model_file(
         registered_model_name: Name in the MLflow Model Registry.
         log_model: Flavor function from ``mlops.registry.flavors``.
         metrics: Metrics the model came with; non-numeric entries are ignored.
+        promotion: The promotion gate, or None to set no alias.
 
     Returns:
-        What happened, with the new version number when registered.
+        What happened, with the new version number and the promotion decision.
 
     Raises:
-        RegistryError: If logging or registering the model fails.
+        RegistryError: If logging, registering or promoting the model fails.
     """
     if isinstance(model_file, MissingFile):
         logger.warning(
@@ -114,8 +171,12 @@ def register_model_file(
             f"{model_key}.{name}": str(value) for name, value in scalar_metrics(metrics).items()
         }
         try:
+            tags |= _lineage_tags(run)
             model_info = log_model(model_file, model_key)
             version = mlflow.register_model(model_info.model_uri, registered_model_name, tags=tags)
+            decision = None
+            if promotion is not None:
+                decision = _promote(registered_model_name, version.version, tags, promotion)
         except Exception as exc:
             raise RegistryError(
                 f"Could not register model file '{model_file.path}' as '{registered_model_name}' "
@@ -128,13 +189,15 @@ def register_model_file(
             registered_model_name=registered_model_name,
             version=int(version.version),
             run_id=run_id,
+            promotion=decision,
         )
         record_registration(model_key, result.summary)
     logger.info(
-        "Registered '%s' as %s version %s (run %s)",
+        "Registered '%s' as %s version %s (run %s)%s",
         model_file.path,
         registered_model_name,
         result.version,
         run_id,
+        f"; {decision.summary}" if decision else "",
     )
     return result

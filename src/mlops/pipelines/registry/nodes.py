@@ -1,7 +1,9 @@
 """Nodes that register model files in the MLflow Model Registry, one node per model.
 
 Each node takes the model file (or a ``MissingFile`` when the optional catalog entry has
-no file yet), the metrics the model came with, and the model's registry parameters.
+no file yet), the metrics the model came with, and the model's registry parameters,
+whose ``promotion`` section is the gate that decides whether the version becomes
+``champion``.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlops.registry import (
+    PromotionGate,
     RegistrationResult,
     log_efficientnet_model,
     log_xgboost_model,
@@ -23,6 +26,7 @@ def register_xgboost(model_file: Any, metrics: Any, params: dict[str, Any]) -> R
         model_file,
         model_key="xgboost",
         registered_model_name=params["registered_model_name"],
+        promotion=PromotionGate.from_params("xgboost", params.get("promotion")),
         log_model=log_xgboost_model,
         metrics=metrics,
     )
@@ -38,6 +42,7 @@ def register_yolo(model_file: Any, metrics: Any, params: dict[str, Any]) -> Regi
         model_file,
         model_key="yolo",
         registered_model_name=params["registered_model_name"],
+        promotion=PromotionGate.from_params("yolo", params.get("promotion")),
         log_model=log_model,
         metrics=metrics,
     )
@@ -51,6 +56,7 @@ def register_efficientnet(
         model_file,
         model_key="efficientnet",
         registered_model_name=params["registered_model_name"],
+        promotion=PromotionGate.from_params("efficientnet", params.get("promotion")),
         log_model=log_efficientnet_model,
         metrics=metrics,
     )

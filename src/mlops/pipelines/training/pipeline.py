@@ -80,12 +80,16 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=train_efficientnet,
                 inputs=["validated_classification_images", "params:efficientnet"],
-                outputs=["efficientnet_model", "efficientnet_metrics", "efficientnet_predictions"],
+                outputs=[
+                    "efficientnet_model",
+                    "efficientnet_metrics",
+                    "efficientnet_validation_predictions",
+                ],
                 name="train_efficientnet",
             ),
             Node(
                 func=plot_confusion_matrix,
-                inputs="efficientnet_predictions",
+                inputs="efficientnet_validation_predictions",
                 outputs="efficientnet_confusion_matrix",
                 name="plot_efficientnet_confusion_matrix",
             ),
