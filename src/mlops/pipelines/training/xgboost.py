@@ -120,3 +120,47 @@ def _regression_metrics(model: Any, features: pd.DataFrame, target: pd.Series) -
     predictions = model.predict(features)
     rmse = float(np.sqrt(mean_squared_error(target, predictions)))
     return {"rmse": rmse, "r2": float(r2_score(target, predictions))}
+
+
+def _estimator(model: Any) -> Any:
+    """Return the estimator of a model file that the catalog loaded, or ``model`` itself."""
+    return getattr(model, "model", model)
+
+
+def predict_test_rows(model: Any, test: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any]:
+    """Predict the held-out test rows with the trained model, for the evaluation plots.
+
+    Args:
+        model: The fitted estimator, or the model file the catalog loaded (its ``model``).
+        test: Held-out rows, features and target.
+        params: ``xgboost`` parameters: ``target``, ``task``, ``text_columns``.
+
+    Returns:
+        ``task``, the ``expected`` and ``predicted`` values of each row and, for
+        classification, the ``class_labels`` and one ``probabilities`` row per test row
+        with one column per class.
+    """
+    estimator = _estimator(model)
+    features, target = _features_and_target(encode_text_columns(test, params), params["target"])
+    predictions = {
+        "task": params["task"],
+        "expected": target.tolist(),
+        "predicted": estimator.predict(features).tolist(),
+    }
+    if params["task"] == "classification":
+        predictions["class_labels"] = estimator.classes_.tolist()
+        predictions["probabilities"] = estimator.predict_proba(features).tolist()
+    return predictions
+
+
+def rank_feature_gains(model: Any) -> dict[str, float]:
+    """Return the average gain of the splits on each feature, largest first.
+
+    Args:
+        model: The fitted estimator, or the model file the catalog loaded (its ``model``).
+
+    Returns:
+        Gain by feature name. Features that no split uses are absent.
+    """
+    gains = _estimator(model).get_booster().get_score(importance_type="gain")
+    return dict(sorted(gains.items(), key=lambda item: item[1], reverse=True))
