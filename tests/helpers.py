@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,26 @@ def run_python(code: str, cwd: Path, extra_env: dict[str, str] | None = None):
         text=True,
         timeout=600,
     )
+
+
+def signal_process_group(process_group: int, signal_number: int) -> None:
+    """Send a signal to every process of a group that may already have exited."""
+    try:
+        os.killpg(process_group, signal_number)
+    except ProcessLookupError:
+        pass
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    """Stop a server started with ``start_new_session=True`` and every process it started.
+
+    The server leads its own process group, so its workers (uvicorn, the viz server)
+    get the signals too: SIGTERM first, SIGKILL for whatever is left after 30 s.
+    """
+    signal_process_group(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        pass
+    signal_process_group(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)

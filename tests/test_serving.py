@@ -10,7 +10,6 @@ import base64
 import io
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from helpers import (
     copy_project,
     guarded_env,
     run_kedro,
+    stop_process_group,
     subprocess_env,
 )
 
@@ -127,24 +127,6 @@ def _wait_for_ping(url: str, process: subprocess.Popen, output_log: Path) -> Non
     )
 
 
-def _signal_group(process_group: int, signal_number: int) -> None:
-    try:
-        os.killpg(process_group, signal_number)
-    except ProcessLookupError:
-        pass
-
-
-def _stop_process_group(process: subprocess.Popen) -> None:
-    # start_new_session made the server the leader of a new group, with uvicorn in it.
-    _signal_group(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        pass
-    _signal_group(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
-
-
 @contextmanager
 def _model_server(project: Path, model_name: str) -> Iterator[ModelServer]:
     """Serve ``models:/<model_name>@champion`` until the ``with`` block ends."""
@@ -172,7 +154,7 @@ def _model_server(project: Path, model_name: str) -> Iterator[ModelServer]:
         _wait_for_ping(url, process, output_log)
         yield ModelServer(url=url, output_log=output_log, network_log=network_log)
     finally:
-        _stop_process_group(process)
+        stop_process_group(process)
 
 
 def _post(server: ModelServer, payload: dict) -> tuple[int, dict]:

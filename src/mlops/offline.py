@@ -5,6 +5,7 @@ library may fetch weights, fonts or send usage telemetry. Each variable is set o
 the user has not set it, so a user who wants a library's online behaviour can opt in.
 """
 
+import importlib.util
 import os
 import sys
 
@@ -30,3 +31,28 @@ def configure_offline_environment() -> None:
         from mlflow.telemetry import set_telemetry_client
 
         set_telemetry_client()
+
+    _disable_kedro_viz_version_check()
+
+
+def _disable_kedro_viz_version_check() -> None:
+    """Make kedro-viz report its installed version as the latest one.
+
+    kedro-viz 12.5 requests its latest version from PyPI when ``kedro viz run`` starts
+    and on every page load, with no setting to turn that off. Offline, the lookup fails
+    and the page shows an "update" banner. The server process loads these settings too, before it
+    imports its API, so the API module binds the replacement.
+    """
+    if importlib.util.find_spec("kedro_viz") is None:
+        return
+    from kedro_viz import __version__
+    from kedro_viz.integrations import pypi
+    from packaging.version import parse
+
+    def installed_version():
+        return parse(__version__)
+
+    pypi.get_latest_version = installed_version
+    version_api = sys.modules.get("kedro_viz.api.rest.responses.version")
+    if version_api is not None:
+        version_api.get_latest_version = installed_version
