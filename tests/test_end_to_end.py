@@ -10,6 +10,11 @@ import pytest
 from helpers import guarded_env, run_kedro, run_python
 
 MODELS = ("xgboost", "yolo", "efficientnet")
+TRAINING_DATA = {
+    "xgboost": "tabular_raw",
+    "yolo": "detection_dataset",
+    "efficientnet": "classification_images",
+}
 
 PREDICT_ALL = """
 import io, json, mlflow, pandas as pd
@@ -63,6 +68,8 @@ def test_ci_run_trains_and_registers_all_offline(project, tracking, tmp_path):
         version = tracking.get_model_version(model, "1")
         assert sorted(version.aliases) == ["challenger", "champion"], model
         assert version.tags["mlops.session_status"] == "complete", model
+        data_tags = [tag for tag in version.tags if tag.startswith("dataset.")]
+        assert data_tags == [f"dataset.{TRAINING_DATA[model]}"], model
     inputs = {item.dataset.name for item in run.inputs.dataset_inputs}
     assert inputs == {"tabular_raw", "classification_images", "detection_dataset"}
     metrics = run.data.metrics
@@ -73,7 +80,20 @@ def test_ci_run_trains_and_registers_all_offline(project, tracking, tmp_path):
     assert_namespaced(run.data.params)
     artifacts = {item.path for item in tracking.list_artifacts(run.info.run_id, "yolo")}
     assert {"yolo/results.csv", "yolo/confusion_matrix.png", "yolo/pr_curve.png"} <= artifacts
-    assert tracking.list_artifacts(run.info.run_id, "efficientnet")[0].path.endswith(".png")
+    artifacts = {item.path for item in tracking.list_artifacts(run.info.run_id, "efficientnet")}
+    assert "efficientnet/confusion_matrix.png" in artifacts
+    assert "efficientnet/training_curves.png" in artifacts
+    artifacts = {item.path for item in tracking.list_artifacts(run.info.run_id, "xgboost")}
+    assert "xgboost/feature_importance.png" in artifacts
+    evaluation = tracking.list_artifacts(run.info.run_id, "xgboost/test_evaluation")
+    assert [item.path for item in evaluation] == ["xgboost/test_evaluation/roc_curve.png"]
+    reports = project / "data" / "08_reporting"
+    for path in (
+        "xgboost/test_evaluation/roc_curve.png",
+        "xgboost/feature_importance.png",
+        "efficientnet/training_curves.png",
+    ):
+        assert (reports / path).stat().st_size > 0, path
 
     predictions = run_python(PREDICT_ALL, project, extra_env=guarded_env(network_log))
 

@@ -123,4 +123,8 @@ class KeepExistingDataset(DatasetWrapper):
                 _location(self._dataset),
             )
             return
+        logger.info(
+            "Writing the generated default data to '%s', which did not exist",
+            _location(self._dataset),
+        )
         self._dataset.save(data)

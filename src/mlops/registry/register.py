@@ -76,19 +76,24 @@ def scalar_metrics(metrics: Mapping[str, Any] | MissingFile | None) -> dict[str,
     }
 
 
-def _lineage_tags(run: Run) -> dict[str, str]:
+def _lineage_tags(run: Run, training_data: str | None) -> dict[str, str]:
     """Return the version tags that record where the model came from.
 
     A Kedro session has set the lineage tags on its run; outside a session they are
-    computed here from the working directory. The run's dataset inputs add one
-    ``dataset.<name>`` tag per input, holding its digest.
+    computed here from the working directory. The run's dataset input named
+    ``training_data`` (every input when it is None) adds a ``dataset.<name>`` tag
+    holding its digest.
     """
     run = mlflow.get_run(run.info.run_id)
     tags = {name: run.data.tags[name] for name in LINEAGE_TAGS if name in run.data.tags}
     if "mlops_version" not in tags:
         tags |= lineage_tags(Path.cwd())
     inputs = run.inputs.dataset_inputs if run.inputs else []
-    tags |= {f"dataset.{item.dataset.name}": item.dataset.digest for item in inputs}
+    tags |= {
+        f"dataset.{item.dataset.name}": item.dataset.digest
+        for item in inputs
+        if training_data is None or item.dataset.name == training_data
+    }
     return tags
 
 
@@ -123,6 +128,7 @@ def register_model_file(
     log_model: Callable[[ModelFile, str], ModelInfo],
     metrics: Mapping[str, Any] | MissingFile | None = None,
     promotion: PromotionGate | None = None,
+    training_data: str | None = None,
 ) -> RegistrationResult:
     """Log ``model_file`` to the active run, register it as a new version and promote it.
 
@@ -140,6 +146,8 @@ def register_model_file(
         log_model: Flavor function from ``mlops.registry.flavors``.
         metrics: Metrics the model came with; non-numeric entries are ignored.
         promotion: The promotion gate, or None to set no alias.
+        training_data: Name of the run's MLflow dataset input the model trained on,
+            whose digest is tagged; None tags every input of the run.
 
     Returns:
         What happened, with the new version number and the promotion decision.
@@ -171,7 +179,7 @@ def register_model_file(
             f"{model_key}.{name}": str(value) for name, value in scalar_metrics(metrics).items()
         }
         try:
-            tags |= _lineage_tags(run)
+            tags |= _lineage_tags(run, training_data)
             model_info = log_model(model_file, model_key)
             version = mlflow.register_model(model_info.model_uri, registered_model_name, tags=tags)
             decision = None

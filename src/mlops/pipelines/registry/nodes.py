@@ -27,6 +27,7 @@ def register_xgboost(model_file: Any, metrics: Any, params: dict[str, Any]) -> R
         model_key="xgboost",
         registered_model_name=params["registered_model_name"],
         promotion=PromotionGate.from_params("xgboost", params.get("promotion")),
+        training_data=params.get("training_data"),
         log_model=log_xgboost_model,
         metrics=metrics,
     )
@@ -43,6 +44,7 @@ def register_yolo(model_file: Any, metrics: Any, params: dict[str, Any]) -> Regi
         model_key="yolo",
         registered_model_name=params["registered_model_name"],
         promotion=PromotionGate.from_params("yolo", params.get("promotion")),
+        training_data=params.get("training_data"),
         log_model=log_model,
         metrics=metrics,
     )
@@ -57,6 +59,7 @@ def register_efficientnet(
         model_key="efficientnet",
         registered_model_name=params["registered_model_name"],
         promotion=PromotionGate.from_params("efficientnet", params.get("promotion")),
+        training_data=params.get("training_data"),
         log_model=log_efficientnet_model,
         metrics=metrics,
     )
