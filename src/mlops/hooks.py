@@ -43,7 +43,7 @@ class RunnerNotSupportedError(Exception):
 
 
 class MlflowSessionHook(MlflowHook):
-    """kedro-mlflow's hook, whose error path ends the run and never raises.
+    """kedro-mlflow's hook, whose error path ends the run and logs its own exceptions.
 
     kedro-mlflow 2.0.3 raises from ``on_pipeline_error`` when no run is active in the
     thread, and MLflow raises when the store is unreachable. Either would replace the
