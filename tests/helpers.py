@@ -7,6 +7,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -157,3 +159,40 @@ def stop_process_group(process: subprocess.Popen) -> None:
         pass
     signal_process_group(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
+
+
+# Loopback requests bypass any HTTP proxy set in the environment.
+LOOPBACK_HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def tail_text(path: Path, lines: int = 40) -> str:
+    """Return the last ``lines`` lines of a log file."""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def wait_for_http_ok(url: str, process: subprocess.Popen, output_log: Path, timeout: float):
+    """Wait until ``url`` returns HTTP 200, failing the test if ``process`` exits first.
+
+    ``timeout`` is a hang guard, not a speed check. The failure message ends with the
+    server's output from ``output_log``.
+    """
+    import pytest
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"The server exited with code {process.returncode} before {url} returned "
+                f"HTTP 200. Output:\n{tail_text(output_log)}"
+            )
+        try:
+            with LOOPBACK_HTTP.open(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(
+        f"Server start timed out: {url} did not return HTTP 200 within {timeout} s. "
+        f"Output:\n{tail_text(output_log)}"
+    )

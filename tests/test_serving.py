@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from helpers import (
     run_kedro,
     stop_process_group,
     subprocess_env,
+    wait_for_http_ok,
 )
 
 # Hang guard, not a speed check. A server start took 8 to 14 s on 2 CPU cores.
@@ -102,31 +102,6 @@ def _server_env(project: Path, network_log: Path) -> dict[str, str]:
     return env
 
 
-def _tail(path: Path, lines: int = 40) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _wait_for_ping(url: str, process: subprocess.Popen, output_log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"Model server exited with code {process.returncode} before {url}/ping "
-                f"returned HTTP 200. Server output:\n{_tail(output_log)}"
-            )
-        try:
-            with HTTP.open(f"{url}/ping", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(
-        f"Model server start timed out: {url}/ping did not return HTTP 200 within "
-        f"{SERVER_START_TIMEOUT_S} s. Server output:\n{_tail(output_log)}"
-    )
-
-
 @contextmanager
 def _model_server(project: Path, model_name: str) -> Iterator[ModelServer]:
     """Serve ``models:/<model_name>@champion`` until the ``with`` block ends."""
@@ -151,7 +126,7 @@ def _model_server(project: Path, model_name: str) -> Iterator[ModelServer]:
         )
     try:
         url = f"http://127.0.0.1:{port}"
-        _wait_for_ping(url, process, output_log)
+        wait_for_http_ok(f"{url}/ping", process, output_log, SERVER_START_TIMEOUT_S)
         yield ModelServer(url=url, output_log=output_log, network_log=network_log)
     finally:
         stop_process_group(process)

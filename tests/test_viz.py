@@ -19,7 +19,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from helpers import (
     signal_process_group,
     stop_process_group,
     subprocess_env,
+    wait_for_http_ok,
 )
 from kedro.framework.startup import bootstrap_project
 
@@ -82,12 +82,6 @@ def _free_viz_port() -> int:
                 continue
         return port
     pytest.fail(f"No free loopback port found in {VIZ_PORT_RANGE} after 100 tries.")
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    if not path.exists():
-        return f"({path} was not written)"
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def _project_node_names(project: Path) -> dict[str, list[str]]:
@@ -316,27 +310,6 @@ class VizServer:
     network_log: Path
 
 
-def _wait_for_viz(url: str, process: subprocess.Popen, output_log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"kedro viz run exited with code {process.returncode} before {url}/api/main "
-                f"returned HTTP 200. Output:\n{_tail(output_log)}"
-            )
-        try:
-            with HTTP.open(f"{url}/api/main", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(
-        f"kedro viz run start timed out: {url}/api/main did not return HTTP 200 within "
-        f"{SERVER_START_TIMEOUT_S} s. Output:\n{_tail(output_log)}"
-    )
-
-
 @pytest.fixture(scope="module")
 def viz_server(tmp_path_factory: pytest.TempPathFactory, empty_store: Path) -> Iterator[VizServer]:
     """Serve a copy of the project with ``kedro viz run`` on loopback, with the network guard."""
@@ -362,7 +335,7 @@ def viz_server(tmp_path_factory: pytest.TempPathFactory, empty_store: Path) -> I
         )
     try:
         url = f"http://127.0.0.1:{port}"
-        _wait_for_viz(url, process, output_log)
+        wait_for_http_ok(f"{url}/api/main", process, output_log, SERVER_START_TIMEOUT_S)
         yield VizServer(url=url, project=project, output_log=output_log, network_log=network_log)
     finally:
         stop_process_group(process)
