@@ -9,7 +9,7 @@ from typing import Any
 
 from kedro.io import AbstractDataset
 
-from mlops.datasets.optional import DatasetWrapper
+from mlops.datasets.optional import DatasetWrapper, _location
 
 logger = logging.getLogger(__name__)
 
@@ -24,16 +24,6 @@ def folder_digest(folder: Path) -> str:
             digest.update(path.relative_to(folder).as_posix().encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:DIGEST_LENGTH]
-
-
-def _source_location(description: dict[str, Any]) -> str | None:
-    # Wrappers describe themselves as {"dataset": <the wrapped dataset's description>}.
-    while description:
-        for key in ("filepath", "path"):
-            if description.get(key) is not None:
-                return str(description[key])
-        description = description.get("dataset") or {}
-    return None
 
 
 class MlflowInputDataset(DatasetWrapper):
@@ -82,10 +72,8 @@ class MlflowInputDataset(DatasetWrapper):
         if mlflow.active_run() is None:
             return
         if isinstance(data, pd.DataFrame):
-            source = _source_location(self._dataset._describe()) or self._name
-            dataset = mlflow.data.from_pandas(
-                data, source=str(Path(source).resolve()), name=self._name
-            )
+            source = str(Path(_location(self._dataset)).resolve())
+            dataset = mlflow.data.from_pandas(data, source=source, name=self._name)
         else:
             path = Path(str(data))
             folder = path if path.is_dir() else path.parent

@@ -22,10 +22,13 @@ def _build(dataset: dict[str, Any] | AbstractDataset) -> AbstractDataset:
 
 
 def _location(dataset: AbstractDataset) -> str:
+    # Wrappers describe themselves as {"dataset": <the wrapped dataset's description>}.
     description = dataset._describe()
-    for key in ("filepath", "path", "root"):
-        if description.get(key) is not None:
-            return str(description[key])
+    while description:
+        for key in ("filepath", "path", "root"):
+            if description.get(key) is not None:
+                return str(description[key])
+        description = description.get("dataset") or {}
     return repr(dataset)
 
 
