@@ -77,6 +77,8 @@ def test_ci_run_trains_and_registers_all_offline(project, tracking, tmp_path):
         assert name in metrics, name
     assert len(tracking.get_metric_history(run.info.run_id, "efficientnet.val_loss")) >= 1
     assert len(tracking.get_metric_history(run.info.run_id, "yolo.train_box_loss")) >= 1
+    for name in ("yolo.epoch_seconds", "efficientnet.samples_per_second", "xgboost.fit_seconds"):
+        assert metrics[name] > 0, name
     assert_namespaced(run.data.params)
     artifacts = {item.path for item in tracking.list_artifacts(run.info.run_id, "yolo")}
     assert {"yolo/results.csv", "yolo/confusion_matrix.png", "yolo/pr_curve.png"} <= artifacts

@@ -32,7 +32,8 @@ def test_train_xgboost_regression_reports_rmse_r2(table, tmp_path):
     model, metrics = train_xgboost(train, test, PARAMS)
 
     assert (len(train), len(test)) == (60, 20)
-    assert set(metrics) == {"rmse", "r2"}
+    assert set(metrics) == {"rmse", "r2", "fit_seconds"}
+    assert metrics["fit_seconds"] > 0
     assert metrics["r2"] > 0.5
     dataset = XGBoostModelDataset(filepath=str(tmp_path / "model.json"))
     dataset.save(model)

@@ -64,24 +64,27 @@ def session_run_id() -> str | None:
     return _session_run["id"]
 
 
-def set_aliases_when_complete(name: str, version: str | int, aliases: list[str]) -> bool:
-    """Set ``aliases`` on a model version now, or when the session's run completes.
+def aliases_wait_for_session() -> bool:
+    """Return True when new versions' aliases must wait for the Kedro session to complete.
 
-    Inside a Kedro session the aliases wait in the version tag ``mlops.pending_aliases``
-    until the pipeline succeeds, so a session that fails after registering a model moves
-    no alias. Outside a session they are set at once.
-
-    Returns:
-        True if the aliases were set now, False if they wait for the session to complete.
+    Inside a session the aliases wait in the version tag ``mlops.pending_aliases`` until
+    the pipeline succeeds, so a session that fails after registering a model moves no
+    alias. Outside a session they are set at once.
     """
-    client = mlflow.MlflowClient()
     active = mlflow.active_run()
-    if active is not None and active.info.run_id == session_run_id():
-        client.set_model_version_tag(name, str(version), PENDING_ALIASES_TAG, ",".join(aliases))
-        return False
+    return active is not None and active.info.run_id == session_run_id()
+
+
+def pending_alias_tags(aliases: list[str]) -> dict[str, str]:
+    """Return the version tag that stores ``aliases`` until the session completes."""
+    return {PENDING_ALIASES_TAG: ",".join(aliases)}
+
+
+def set_aliases(name: str, version: str | int, aliases: list[str]) -> None:
+    """Point each of ``aliases`` of registered model ``name`` at ``version``."""
+    client = mlflow.MlflowClient()
     for alias in aliases:
         client.set_registered_model_alias(name, alias, str(version))
-    return True
 
 
 def complete_run_versions(run_id: str) -> list[str]:

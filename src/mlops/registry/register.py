@@ -21,7 +21,13 @@ from mlflow.models.model import ModelInfo
 from mlops.datasets.files import MissingFile, ModelFile
 from mlops.lineage import lineage_tags
 from mlops.registry.promotion import CHAMPION, PromotionDecision, PromotionGate, decide_promotion
-from mlops.tracking import active_or_new_run, record_registration, set_aliases_when_complete
+from mlops.tracking import (
+    active_or_new_run,
+    aliases_wait_for_session,
+    pending_alias_tags,
+    record_registration,
+    set_aliases,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,17 +113,10 @@ def _current_champion(name: str, metric: str) -> tuple[int | None, float | None]
     return int(champion.version), float(value) if value is not None else None
 
 
-def _promote(
-    name: str, version: str, tags: dict[str, str], gate: PromotionGate
-) -> PromotionDecision:
+def _decide_promotion(name: str, tags: dict[str, str], gate: PromotionGate) -> PromotionDecision:
     champion_version, champion_value = _current_champion(name, gate.metric)
     challenger_value = float(tags[gate.metric]) if gate.metric in tags else None
-    decision = decide_promotion(gate, challenger_value, champion_value, champion_version)
-    client = mlflow.MlflowClient()
-    for tag, value in decision.tags.items():
-        client.set_model_version_tag(name, version, tag, value)
-    set_aliases_when_complete(name, version, decision.aliases)
-    return decision
+    return decide_promotion(gate, challenger_value, champion_value, champion_version)
 
 
 def register_model_file(
@@ -181,10 +180,18 @@ def register_model_file(
         try:
             tags |= _lineage_tags(run, training_data)
             model_info = log_model(model_file, model_key)
-            version = mlflow.register_model(model_info.model_uri, registered_model_name, tags=tags)
+            # The decision and pending aliases are tags of the new version from the start:
+            # with MLflow 3, each later tag or alias call reads every version of the model.
             decision = None
             if promotion is not None:
-                decision = _promote(registered_model_name, version.version, tags, promotion)
+                decision = _decide_promotion(registered_model_name, tags, promotion)
+                tags |= decision.tags
+            wait = decision is not None and aliases_wait_for_session()
+            if wait:
+                tags |= pending_alias_tags(decision.aliases)
+            version = mlflow.register_model(model_info.model_uri, registered_model_name, tags=tags)
+            if decision is not None and not wait:
+                set_aliases(registered_model_name, version.version, decision.aliases)
         except Exception as exc:
             raise RegistryError(
                 f"Could not register model file '{model_file.path}' as '{registered_model_name}' "

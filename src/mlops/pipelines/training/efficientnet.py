@@ -33,12 +33,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class EpochResult:
-    """Losses, accuracy and learning rate of one epoch."""
+    """Losses, accuracy, learning rate and training throughput of one epoch."""
 
     train_loss: float
     val_loss: float
     val_top1: float
     lr: float
+    samples_per_second: float
 
 
 def _image_folder(split_dir: Path, transform):
@@ -93,8 +94,12 @@ class _Loop:
     device: Any
     params: dict[str, Any]
 
-    def train_epoch(self, loader, epoch: int) -> float:
-        """Train one epoch, log a progress line every ``log_interval`` steps, return the loss."""
+    def train_epoch(self, loader, epoch: int) -> tuple[float, float]:
+        """Train one epoch and log a progress line every ``log_interval`` steps.
+
+        Returns:
+            The mean training loss and the training samples per second.
+        """
         import torch
         from tqdm.auto import tqdm
 
@@ -117,7 +122,7 @@ class _Loop:
                     epoch, step, steps, loss.item(), total_loss / seen,
                     seen / (time.perf_counter() - started), self.optimizer.param_groups[0]["lr"],
                 )  # fmt: skip
-        return total_loss / seen
+        return total_loss / seen, seen / (time.perf_counter() - started)
 
     def evaluate(self, loader) -> tuple[float, float, np.ndarray, np.ndarray]:
         """Return the validation loss, top-1 accuracy, predicted and expected classes."""
@@ -193,9 +198,9 @@ def _fit(loop: _Loop, train_loader, val_loader) -> tuple[dict[str, Any], list[Ep
     best: dict[str, Any] = {"top1": -1.0, "epoch": 0}
     for epoch in range(1, params["epochs"] + 1):
         lr = loop.optimizer.param_groups[0]["lr"]
-        train_loss = loop.train_epoch(train_loader, epoch)
+        train_loss, samples_per_second = loop.train_epoch(train_loader, epoch)
         val_loss, top1, predicted, expected = loop.evaluate(val_loader)
-        history.append(EpochResult(train_loss, val_loss, top1, lr))
+        history.append(EpochResult(train_loss, val_loss, top1, lr, samples_per_second))
         logger.info("Epoch %d: val loss %.4f, val top-1 %.4f", epoch, val_loss, top1)
         if top1 > best["top1"]:
             state = {
@@ -220,8 +225,9 @@ def train_efficientnet(
 
     Returns:
         The checkpoint of the best epoch, the metrics (``top1``, ``best_epoch`` and
-        per-epoch histories), and the validation predictions of the best epoch
-        (``predicted``, ``expected``, ``class_names``) for the confusion matrix.
+        per-epoch histories, training ``samples_per_second`` among them), and the
+        validation predictions of the best epoch (``predicted``, ``expected``,
+        ``class_names``) for the confusion matrix.
 
     Raises:
         TrainingConfigError: If an ``efficientnet`` parameter is invalid, or the checkpoint
@@ -270,6 +276,7 @@ def train_efficientnet(
         "val_loss": [result.val_loss for result in history],
         "val_top1": [result.val_top1 for result in history],
         "lr": [result.lr for result in history],
+        "samples_per_second": [result.samples_per_second for result in history],
     }
     predictions = {
         "predicted": best["predicted"].tolist(),

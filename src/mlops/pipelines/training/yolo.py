@@ -123,6 +123,11 @@ def _read_outputs(save_dir: Path, trainer_metrics: dict[str, float]):
         name: float(trainer_metrics[key]) for key, name in FINAL_METRICS.items()
     }
     metrics["epochs_trained"] = len(results)
+    if "time" in results:
+        # ultralytics writes the elapsed training time at the end of each epoch.
+        elapsed = [float(value) for value in results["time"]]
+        starts = [0.0, *elapsed[:-1]]
+        metrics["epoch_seconds"] = [end - start for start, end in zip(starts, elapsed, strict=True)]
     for column, name in HISTORY_COLUMNS.items():
         if column in results:
             metrics[name] = [float(value) for value in results[column]]
@@ -181,8 +186,8 @@ def train_yolo(
     Returns:
         The best weights (``best.pt`` bytes), the metrics (final ``precision``,
         ``recall``, ``map50``, ``map50_95`` on the validation split and per-epoch
-        histories), ultralytics' ``results.csv`` table, and the confusion matrix and
-        precision-recall curve images.
+        histories, ``epoch_seconds`` among them), ultralytics' ``results.csv`` table,
+        and the confusion matrix and precision-recall curve images.
 
     Raises:
         TrainingConfigError: If a ``yolo`` parameter is invalid. The data set itself is
