@@ -92,9 +92,10 @@ def subprocess_env(extra_env: dict[str, str] | None = None) -> dict[str, str]:
     """Return the environment of a project subprocess, as a user's shell would have it.
 
     pytest's own variable is dropped because ultralytics turns its integrations off
-    when it is set, and the tests must run what users run.
+    when it is set, and the tests must run what users run. MLflow variables of the test
+    process are dropped too; ``extra_env`` sets any that a test needs.
     """
-    env = {**os.environ, **(extra_env or {})}
+    env = dict(os.environ)
     for name in (
         "MLFLOW_TRACKING_URI",
         "MLFLOW_RUN_ID",
@@ -102,7 +103,7 @@ def subprocess_env(extra_env: dict[str, str] | None = None) -> dict[str, str]:
         "PYTEST_CURRENT_TEST",
     ):
         env.pop(name, None)
-    return env
+    return {**env, **(extra_env or {})}
 
 
 def guarded_env(network_log: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
@@ -196,3 +197,46 @@ def wait_for_http_ok(url: str, process: subprocess.Popen, output_log: Path, time
         f"Server start timed out: {url} did not return HTTP 200 within {timeout} s. "
         f"Output:\n{tail_text(output_log)}"
     )
+
+
+APT_TIMEOUT_S = 1800  # a hang guard for apt-get on a slow mirror, not a speed check
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def install_debian_package(package: str, expected: Path) -> None:
+    """Install a Debian package with apt-get unless ``expected`` (one of its files) exists.
+
+    Fails the test with the command to run by hand when apt-get or root is missing, or
+    when the installation fails.
+    """
+    import pytest
+
+    if expected.exists():
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        pytest.fail(
+            f"{expected} not found, and it cannot be installed here: installing it needs "
+            f"apt-get and root. Install Debian's {package} package "
+            f"(`apt-get install -y {package}`) and rerun the tests."
+        )
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", package]):
+        result = subprocess.run(
+            command, check=False, env=env, capture_output=True, text=True, timeout=APT_TIMEOUT_S
+        )
+        if result.returncode != 0:
+            pytest.fail(
+                f"`{' '.join(command)}` failed with exit code {result.returncode}, so "
+                f"{expected} is missing. Install Debian's {package} package and rerun the "
+                f"tests. Output:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+            )
+    if not expected.exists():
+        pytest.fail(f"`apt-get install -y {package}` succeeded but {expected} is missing.")

@@ -11,10 +11,8 @@ from __future__ import annotations
 import html
 import ipaddress
 import json
-import os
 import random
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +27,7 @@ import pytest
 from helpers import (
     copy_project,
     guarded_env,
+    install_debian_package,
     signal_process_group,
     stop_process_group,
     subprocess_env,
@@ -45,7 +44,6 @@ MODEL_TAGS = ["xgboost", "yolo", "efficientnet"]
 VIZ_COMMAND_TIMEOUT_S = 300
 SERVER_START_TIMEOUT_S = 180
 CHROMIUM_TIMEOUT_S = 180
-APT_TIMEOUT_S = 1800
 # Ports for `kedro viz run`: above the well-known ports, and at most 49151, the highest
 # port that kedro-viz 12.5 accepts.
 VIZ_PORT_RANGE = (20000, 49151)
@@ -268,28 +266,7 @@ def test_viz_build_sends_nothing_beyond_loopback(viz_build: VizBuild):
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     """Return Debian's Chromium, installed with apt-get when it is missing."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.fail(
-            f"{CHROMIUM} not found, and it cannot be installed here: installing it needs "
-            "apt-get and root. Install Debian's chromium package "
-            "(`apt-get install -y chromium`) and rerun the tests."
-        )
-
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        result = subprocess.run(
-            command, check=False, env=env, capture_output=True, text=True, timeout=APT_TIMEOUT_S
-        )
-        if result.returncode != 0:
-            pytest.fail(
-                f"`{' '.join(command)}` failed with exit code {result.returncode}, so "
-                f"{CHROMIUM} is missing. Install Debian's chromium package and rerun the "
-                f"tests. Output:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-            )
-    if not CHROMIUM.exists():
-        pytest.fail(f"`apt-get install -y chromium` succeeded but {CHROMIUM} is missing.")
+    install_debian_package("chromium", CHROMIUM)
     return CHROMIUM
 
 

@@ -27,7 +27,7 @@ from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH
 
 from mlops.interrupts import InterruptHandler, PipelineInterrupted
 from mlops.lineage import lineage_tags
-from mlops.store import check_server_reachable, prepare_sqlite_store
+from mlops.store import check_server_reachable, export_local_credentials, prepare_sqlite_store
 from mlops.tracking import (
     SessionRunGuard,
     complete_run_versions,
@@ -102,6 +102,16 @@ class MlflowSessionHook(MlflowHook):
         self._param_batch = threading.local()
 
     @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
+        run_config = self.mlflow_config.tracking.run
+        handed_over = os.environ.get("MLFLOW_RUN_ID")
+        if handed_over and run_config.id is None and run_config.name is None:
+            # kedro-mlflow names the run after the pipeline, which would rename a run
+            # continued through MLFLOW_RUN_ID in every process. It keeps its name.
+            run_config.name = mlflow.MlflowClient().get_run(handed_over).info.run_name
+        super().before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
+
+    @hook_impl
     def before_node_run(self, node: Node, catalog, inputs: dict[str, Any], is_async: bool) -> None:
         # kedro-mlflow logs a node's parameters one call, and one store write, at a time.
         # They are collected here and logged in one batch: about 100 parameters cost
@@ -158,6 +168,8 @@ class SessionRunHook:
             return  # kedro-mlflow reuses a run started by the caller, in its store
         config = _mlflow_config(context)
         server = config.get("server") or {}
+        if server.get("credentials"):
+            export_local_credentials(context, server["credentials"])
         # The same fallback as kedro-mlflow: the environment variable, else its default.
         uri = server.get("mlflow_tracking_uri") or os.environ.get("MLFLOW_TRACKING_URI")
         if not uri:

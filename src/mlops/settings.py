@@ -3,6 +3,8 @@
 See https://docs.kedro.org/en/stable/configure/configuration_basics/ for the defaults.
 """
 
+from omegaconf.resolvers import oc
+
 from mlops.hooks import MlflowSessionHook, SessionRunHook
 from mlops.offline import configure_offline_environment
 
@@ -14,7 +16,10 @@ configure_offline_environment()
 HOOKS = (MlflowSessionHook(), SessionRunHook())
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow", "kedro-mlflow")
 
+# oc.env reads environment variables in every configuration file, not only in
+# credentials: conf/server/mlflow.yml takes the tracking server's URI from one.
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    "custom_resolvers": {"oc.env": oc.env},
 }

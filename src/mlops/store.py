@@ -15,6 +15,7 @@ This module imports nothing of the project.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +55,37 @@ def check_server_reachable(uri: str, timeout: float = CONNECT_TIMEOUT_S) -> None
             "server, or set server.mlflow_tracking_uri in conf/<env>/mlflow.yml (or the "
             "MLFLOW_TRACKING_URI environment variable) to a reachable one."
         ) from exc
+
+
+def export_local_credentials(context, key: str) -> None:
+    """Export the entries of ``key`` in conf/local's credentials as environment variables.
+
+    kedro-mlflow exports ``server.credentials`` from the credentials of the run's
+    environment only, so ``kedro run --env server`` would not see conf/local, where
+    secrets live. Variables already set in the environment are kept, which lets CI and
+    orchestrators pass their own.
+
+    Args:
+        context: The Kedro context, for the configuration folder and its resolvers.
+        key: The credentials entry named by ``server.credentials`` in mlflow.yml.
+    """
+    from kedro.config import MissingConfigException, OmegaConfigLoader
+
+    # A new loader clears OmegaConf's global oc.env resolver, so it gets the project's
+    # custom resolvers back, which the session's own loader needs for mlflow.yml.
+    loader = OmegaConfigLoader(
+        conf_source=str(context.config_loader.conf_source),
+        base_env="local",
+        default_run_env="local",
+        custom_resolvers=getattr(context.config_loader, "_custom_resolvers", None),
+    )
+    try:
+        entries = loader["credentials"].get(key) or {}
+    except MissingConfigException:
+        return
+    for name, value in entries.items():
+        os.environ.setdefault(str(name), str(value))
+    logger.info("Exported the MLflow credentials '%s' of conf/local", key)
 
 
 def sqlite_path(uri: str) -> Path | None:
