@@ -30,6 +30,10 @@ from helpers import (
     subprocess_env,
     wait_for_http_ok,
 )
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+
+from mlops.store import TrackingStoreError
 
 POSTGRES_ROOT = Path("/usr/lib/postgresql")
 SERVER_START_TIMEOUT_S = 180  # a hang guard, not a speed check
@@ -64,7 +68,8 @@ def _as_postgres_user(command: list[str]) -> list[str]:
 def _run_checked(command: list[str], description: str) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
     if result.returncode != 0:
-        pytest.fail(f"{description} failed ({' '.join(command)}):\n{result.stdout}\n{result.stderr}")
+        output = f"{result.stdout}\n{result.stderr}"
+        pytest.fail(f"{description} failed ({' '.join(command)}):\n{output}")
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +208,25 @@ def test_server_env_unreachable_server_fails_fast(project):
 
     assert result.returncode != 0
     assert f"Cannot connect to the MLflow tracking server at {url}" in result.stderr
+
+
+def test_server_env_exports_local_credentials(project, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{free_port()}")
+    for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
+        monkeypatch.setenv(name, "placeholder")  # so that the test's end restores "unset"
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "from-environment")
+    (project / "conf" / "local" / "credentials.yml").write_text(
+        "mlflow_server:\n"
+        "  MLFLOW_TRACKING_USERNAME: alice\n"
+        "  MLFLOW_TRACKING_PASSWORD: from-file\n",
+        encoding="utf-8",
+    )
+    bootstrap_project(project)
+
+    with KedroSession.create(project_path=project, env="server") as session:
+        with pytest.raises(TrackingStoreError, match="Cannot connect"):
+            session.load_context()
+
+    assert os.environ["MLFLOW_TRACKING_USERNAME"] == "alice"
+    assert os.environ["MLFLOW_TRACKING_PASSWORD"] == "from-environment"

@@ -71,7 +71,16 @@ class MlflowSessionHook(MlflowHook):
     kedro-mlflow 2.0.3 raises from ``on_pipeline_error`` when no run is active in the
     thread, and MLflow raises when the store is unreachable. Either would replace the
     pipeline's error. An interrupted pipeline ends its run as KILLED instead of FAILED.
+    The hook also logs each node's parameters in one batch, leaves the catalog's
+    datasets unloaded until nodes use them, and keeps the name of a run continued
+    through ``MLFLOW_RUN_ID``.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Parameters collected by _log_param, per thread because ThreadRunner runs
+        # several nodes at once.
+        self._param_batch = threading.local()
 
     @hook_impl
     def after_catalog_created(  # noqa: PLR0913, PLR0917 (pluggy passes arguments by name)
@@ -94,12 +103,6 @@ class MlflowSessionHook(MlflowHook):
             save_version=save_version,
             load_versions=load_versions,
         )
-
-    def __init__(self) -> None:
-        super().__init__()
-        # Parameters collected by _log_param, per thread because ThreadRunner runs
-        # several nodes at once.
-        self._param_batch = threading.local()
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
