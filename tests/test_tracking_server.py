@@ -111,7 +111,7 @@ def postgres_url():
             ],
             "createdb",
         )
-        yield f"postgresql://postgres@127.0.0.1:{port}/mlflow"
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/mlflow"
     finally:
         subprocess.run(
             _as_postgres_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),

@@ -83,9 +83,13 @@ def export_local_credentials(context, key: str) -> None:
         entries = loader["credentials"].get(key) or {}
     except MissingConfigException:
         return
+    exported = []
     for name, value in entries.items():
-        os.environ.setdefault(str(name), str(value))
-    logger.info("Exported the MLflow credentials '%s' of conf/local", key)
+        if str(name) not in os.environ:
+            os.environ[str(name)] = str(value)
+            exported.append(str(name))
+    if exported:
+        logger.info("Exported %s from '%s' in conf/local/credentials.yml", ", ".join(exported), key)
 
 
 def sqlite_path(uri: str) -> Path | None:
