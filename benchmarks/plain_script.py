@@ -17,13 +17,24 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
 
-import mlflow
-import yaml
+# Offline, as `kedro run` is: no telemetry, no online checks or downloads by ultralytics
+# and huggingface_hub. These must be set before the libraries are imported.
+for _name, _value in (
+    ("MLFLOW_DISABLE_TELEMETRY", "true"),
+    ("YOLO_OFFLINE", "1"),
+    ("HF_HUB_OFFLINE", "1"),
+    ("HF_HUB_DISABLE_TELEMETRY", "1"),
+):
+    os.environ.setdefault(_name, _value)
+
+import mlflow  # noqa: E402
+import yaml  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PYFUNC_DIR = REPO_ROOT / "src" / "mlops" / "registry" / "pyfunc"
