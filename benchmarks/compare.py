@@ -13,8 +13,8 @@ Measures, each against its target:
    EfficientNet training samples per second, XGBoost fit seconds.
 
 Everything runs in a temporary copy of the project, with its own data and stores. The
-default budgets are the ``ci`` environment's, so the script takes a few minutes on two
-cores; ``--full`` runs the default ``kedro run`` and its parameters instead.
+default budgets are the ``ci`` environment's, so the script takes about 10 minutes on
+two cores. ``--full`` runs the default ``kedro run`` and its parameters instead.
 
 Usage:
     .venv/bin/python benchmarks/compare.py [--full] [--repeats 3] [--output FILE]

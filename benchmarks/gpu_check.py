@@ -4,7 +4,7 @@ The script writes the ci data set in a temporary copy of the project, then calls
 training node functions directly, first with ``device: cpu`` and then with
 ``device: auto`` (CUDA when PyTorch detects a GPU). It prints a Markdown table of YOLO
 seconds per epoch and EfficientNet training samples per second. Without a GPU it
-measures the CPU only and says so.
+measures the CPU only and prints a line about it.
 
 Usage:
     .venv/bin/python benchmarks/gpu_check.py [--epochs 2]
