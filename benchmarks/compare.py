@@ -243,13 +243,13 @@ def measure_registration(work: Path, repeats: int) -> dict[int, list[float]]:
     with mlflow.start_run() as run:
         info = log_xgboost_model(model_file, "filler")
         client.create_registered_model("benchmark")
-        held = 0
+        version_count = 0
         for level in REGISTRATION_LEVELS:
             # Filler versions are created directly: only the timed calls go through
             # the project's registration code.
-            while held < level:
+            while version_count < level:
                 client.create_model_version("benchmark", info.model_uri, run_id=run.info.run_id)
-                held += 1
+                version_count += 1
             seconds[level] = []
             for _ in range(repeats):
                 started = time.perf_counter()
@@ -258,7 +258,7 @@ def measure_registration(work: Path, repeats: int) -> dict[int, list[float]]:
                     log_model=log_xgboost_model, metrics={"roc_auc": 0.9}, promotion=gate,
                 )  # fmt: skip
                 seconds[level].append(time.perf_counter() - started)
-                held += 1
+                version_count += 1
     return seconds
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,16 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import MODEL_PATHS, run_kedro, stop_process_group, subprocess_env, write_xgboost_model
+from helpers import (
+    MODEL_PATHS,
+    free_port,
+    run_kedro,
+    stop_process_group,
+    subprocess_env,
+    write_xgboost_model,
+)
 
 UI_START_TIMEOUT_S = 120  # a hang guard, not a speed check
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get_json(url: str):
@@ -44,7 +44,7 @@ def _wait_for_experiments(url: str, process: subprocess.Popen, log: Path):
 def test_kedro_mlflow_ui_serves_project_store(project, tmp_path):
     write_xgboost_model(project / MODEL_PATHS["xgboost"])
     assert run_kedro(project, "--pipeline", "registry").returncode == 0
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "ui.log"
     # `kedro mlflow ui` starts the `mlflow` command from PATH, as in an activated venv.
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])

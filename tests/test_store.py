@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 
 import pytest
-from helpers import MODEL_PATHS, run_kedro, subprocess_env, write_xgboost_model
+from helpers import MODEL_PATHS, free_port, run_kedro, subprocess_env, write_xgboost_model
 
 from mlops.store import TrackingStoreError, check_server_reachable, prepare_sqlite_store
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_check_server_reachable_closed_port_raises():
-    uri = f"http://127.0.0.1:{_closed_port()}"
+    uri = f"http://127.0.0.1:{free_port()}"
 
     with pytest.raises(TrackingStoreError, match=f"Cannot connect to .* at {uri}"):
         check_server_reachable(uri)
@@ -49,7 +42,7 @@ def test_prepare_sqlite_store_missing_folder_raises(tmp_path):
 
 
 def test_kedro_run_closed_port_fails_before_nodes(project):
-    uri = f"http://127.0.0.1:{_closed_port()}"
+    uri = f"http://127.0.0.1:{free_port()}"
     (project / "conf" / "ci" / "mlflow.yml").write_text(
         f"server:\n  mlflow_tracking_uri: {uri}\n", encoding="utf-8"
     )
